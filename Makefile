@@ -1,0 +1,52 @@
+# Two commands for a user: `make run` (the app on the bundled corpus) and `make test`.
+# Everything they need is installed here, so a fresh machine works with nothing done by hand.
+
+PYTHON      ?= python3
+VENV        ?= .venv
+BIN         := $(VENV)/bin
+TORCH_WHEEL ?= /opt/wheels/torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl
+STAMP       := $(VENV)/.installed
+
+export HF_HUB_OFFLINE=1
+export TRANSFORMERS_OFFLINE=1
+export HF_HUB_DISABLE_TELEMETRY=1
+export GRADIO_ANALYTICS_ENABLED=False
+export TOKENIZERS_PARALLELISM=false
+
+.PHONY: install models index run test bench clean-index
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	@# CPU PyTorch first: installed later as a dependency it would pull GBs of CUDA wheels.
+	@if $(BIN)/python -c "import torch" 2>/dev/null; then \
+	    echo "torch already installed: $$($(BIN)/python -c 'import torch; print(torch.__version__)')"; \
+	elif [ -f "$(TORCH_WHEEL)" ]; then \
+	    $(BIN)/python -m pip install --quiet "$(TORCH_WHEEL)"; \
+	else \
+	    echo "ERROR: CPU PyTorch wheel not found at $(TORCH_WHEEL)." >&2; \
+	    echo "Set TORCH_WHEEL=/path/to/torch-*+cpu-cp311-*.whl (installing plain 'torch' would pull CUDA)." >&2; \
+	    exit 1; \
+	fi
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+models: install
+	$(BIN)/soanthao prepare-models
+
+index: models
+	$(BIN)/soanthao index
+
+run: index
+	$(BIN)/soanthao serve
+
+test: models
+	$(BIN)/python -m pytest
+
+bench: index
+	$(BIN)/python -m bench
+
+clean-index:
+	rm -rf data/index

