@@ -1,0 +1,1 @@
+"""Evaluation harness: judges the system from outside, through the public API a user calls."""
