@@ -1,0 +1,85 @@
+"""Section alignment on synthetic documents built from the schema (no parser, no model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.align import SectionAligner, heading_words, sections_of
+from index.embed import FakeEmbedder
+from index.schema import Block, DocumentMeta, Heading, ParsedDocument
+
+
+def make_doc(doc_id: str, outline: list[tuple[tuple[str, ...], str]]) -> ParsedDocument:
+    """outline: (heading path, body text) in reading order."""
+    headings, blocks = [], []
+    for line, (path, body) in enumerate(outline, start=1):
+        headings.append(Heading(number="", title=path[-1], level=len(path), path=path, line_start=line * 10, line_end=line * 10))
+        if body:
+            blocks.append(Block(kind="paragraph", text=body, section_path=path, line_start=line * 10 + 1, line_end=line * 10 + 2))
+    return ParsedDocument(meta=DocumentMeta(doc_id=doc_id, source=f"{doc_id}.txt"), blocks=tuple(blocks), headings=tuple(headings), content_hash=doc_id)
+
+
+DOC_A = make_doc("a", [
+    (("I. ĐẶC ĐIỂM TÌNH HÌNH",), "Xã có 3 thôn, 2.256 hộ với 6.894 nhân khẩu, an ninh trật tự được giữ vững."),
+    (("II. KẾT QUẢ THỰC HIỆN",), ""),
+    (("II. KẾT QUẢ THỰC HIỆN", "3. Công tác cải cách hành chính"), "Bộ phận một cửa tiếp nhận và trả kết quả hồ sơ thủ tục hành chính đúng hạn."),
+    (("II. KẾT QUẢ THỰC HIỆN", "4. Công tác tiếp dân, giải quyết đơn thư"), "Tiếp công dân định kỳ, giải quyết đơn thư khiếu nại tố cáo đúng quy định."),
+    (("IV. ĐÁNH GIÁ CHUNG",), ""),
+    (("IV. ĐÁNH GIÁ CHUNG", "2. Hạn chế và nguyên nhân"), "Một số cán bộ chưa sâu sát cơ sở, năng lực còn hạn chế."),
+    (("V. KIẾN NGHỊ",), "Đề nghị huyện hỗ trợ kinh phí tập huấn."),
+])
+DOC_B = make_doc("b", [
+    (("I. TÌNH HÌNH CHUNG",), "Phường có 8 khu phố, 3.100 hộ, an ninh trật tự ổn định, được giữ vững."),
+    (("II. KẾT QUẢ",), ""),
+    (("II. KẾT QUẢ", "1. Tiếp công dân, giải quyết đơn thư khiếu nại"), "Tổ chức tiếp công dân định kỳ, giải quyết đơn thư khiếu nại tố cáo kịp thời."),
+    (("II. KẾT QUẢ", "2. Kết quả thực hiện công tác cải cách hành chính"), "Bộ phận một cửa giải quyết hồ sơ thủ tục hành chính đúng hạn."),
+    (("III. ĐÁNH GIÁ CHUNG",), ""),
+    (("III. ĐÁNH GIÁ CHUNG", "2. Khó khăn, hạn chế và nguyên nhân"), "Cán bộ kiêm nhiệm nhiều việc, năng lực còn hạn chế."),
+    (("IV. PHƯƠNG HƯỚNG NHIỆM VỤ NĂM 2025",), "Tiếp tục thực hiện tốt quy chế dân chủ ở cơ sở."),
+])
+
+
+def test_heading_words_strip_numbering():
+    assert heading_words("IV. ĐÁNH GIÁ CHUNG") == "đánh giá chung"
+    assert heading_words("III- KẾT QUẢ") == "kết quả"
+    assert heading_words("2.1. Hạn chế") == "hạn chế"
+    assert heading_words("a) Công khai") == "công khai"
+
+
+def test_sections_of_carry_own_text():
+    secs = sections_of(DOC_A)
+    assert [s.name for s in secs][2] == "II. KẾT QUẢ THỰC HIỆN > 3. Công tác cải cách hành chính"
+    assert secs[1].text == ""   # chapter heading without text of its own
+
+
+def test_alignment_matches_reworded_and_renumbered_sections():
+    pairs = SectionAligner(FakeEmbedder()).align(DOC_A, DOC_B)
+    got = {(p.a.name if p.a else None, p.b.name if p.b else None) for p in pairs}
+    expected = {
+        ("I. ĐẶC ĐIỂM TÌNH HÌNH", "I. TÌNH HÌNH CHUNG"),
+        ("II. KẾT QUẢ THỰC HIỆN", "II. KẾT QUẢ"),
+        ("II. KẾT QUẢ THỰC HIỆN > 3. Công tác cải cách hành chính",
+         "II. KẾT QUẢ > 2. Kết quả thực hiện công tác cải cách hành chính"),
+        ("II. KẾT QUẢ THỰC HIỆN > 4. Công tác tiếp dân, giải quyết đơn thư",
+         "II. KẾT QUẢ > 1. Tiếp công dân, giải quyết đơn thư khiếu nại"),
+        ("IV. ĐÁNH GIÁ CHUNG", "III. ĐÁNH GIÁ CHUNG"),
+        ("IV. ĐÁNH GIÁ CHUNG > 2. Hạn chế và nguyên nhân", "III. ĐÁNH GIÁ CHUNG > 2. Khó khăn, hạn chế và nguyên nhân"),
+        ("V. KIẾN NGHỊ", None),
+        (None, "IV. PHƯƠNG HƯỚNG NHIỆM VỤ NĂM 2025"),
+    }
+    assert got == expected
+
+
+def test_every_section_appears_exactly_once_and_b_order_kept():
+    pairs = SectionAligner(FakeEmbedder()).align(DOC_A, DOC_B)
+    a_names = [p.a.name for p in pairs if p.a]
+    b_names = [p.b.name for p in pairs if p.b]
+    assert sorted(a_names) == sorted(s.name for s in sections_of(DOC_A))
+    assert b_names == [s.name for s in sections_of(DOC_B)]
+
+
+def test_validation():
+    with pytest.raises(ValueError):
+        SectionAligner(FakeEmbedder(), threshold=-0.1)
+    with pytest.raises(ValueError):
+        SectionAligner(FakeEmbedder(), weights=(0, 0, 0))
