@@ -1,0 +1,50 @@
+"""The app's HTML views: citations clickable, problems visible, and all document text escaped."""
+
+from __future__ import annotations
+
+from assistant.render import check_html, draft_html, draft_markdown, lookup_html
+
+DRAFT = {
+    "text": "UBND xã Ngọc Kỳ tiếp [số lượt] lượt công dân [1]. Câu không có căn cứ [2].",
+    "sentences": [
+        {"text": "UBND xã Ngọc Kỳ tiếp [số lượt] lượt công dân [1].", "citations": [1], "supported": True, "support": 0.8},
+        {"text": "Câu không có căn cứ [2].", "citations": [2], "supported": False, "support": 0.1},
+    ],
+    "citations": [
+        {"n": 1, "doc_id": "d1", "source": "seeds/a.txt", "section": "III > 4. Tiếp dân", "text": "Xã tiếp 12 lượt công dân <script>alert(1)</script>.",
+         "quote": "tiếp 12 lượt công dân", "line_start": 154, "line_end": 160},
+        {"n": 2, "doc_id": "d2", "source": "seeds/b.txt", "section": "I", "text": "Đoạn khác.", "quote": None},
+    ],
+    "placeholders": ["[số lượt]"],
+    "directives": [{"id": "99/CT-TTg", "citation": "Chỉ thị số 99/CT-TTg", "problems": [{"code": "unknown_id", "message": "Không có <b>trong</b> kho", "suggestion": None}]}],
+    "leaks": ["Quang Khải"],
+    "warnings": [],
+}
+
+
+def test_draft_html_links_escapes_and_marks():
+    page = draft_html(DRAFT)
+    assert '<a class="st-cite" href="#st-src-1"' in page and 'id="st-src-1"' in page
+    assert 'title="seeds/a.txt — III &gt; 4. Tiếp dân"' in page
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<mark>tiếp 12 lượt công dân</mark>" in page
+    assert '<mark class="st-placeholder">[số lượt]</mark>' in page
+    assert "st-unsupported" in page and "(dòng 154–160)" in page
+    assert "Không có &lt;b&gt;trong&lt;/b&gt; kho" in page
+    assert "Quang Khải" in page
+
+
+def test_draft_markdown_lists_problems():
+    md = draft_markdown(DRAFT)
+    assert "Câu chưa đủ căn cứ: 2" in md and "[số lượt]" in md and "Quang Khải" in md
+
+
+def test_lookup_and_check_html_escape():
+    lookup = {"directives": [{"id": "33/CT-TTg", "citation": "Chỉ thị số 33/CT-TTg <x>", "status": "unknown",
+                              "status_evidence": None, "conflicts": [], "evidence": [{"source": "s", "section": "x", "text": "<img src=x>"}]}]}
+    page = lookup_html(lookup)
+    assert "&lt;img src=x&gt;" in page and "<img src=x>" not in page and "Chỉ thị số 33/CT-TTg &lt;x&gt;" in page
+    check = {"references": [{"text": "<script>", "id": None, "line": 3, "problems": [{"code": "unknown_id", "message": "m", "suggestion": "04/2015/NĐ-CP"}]}]}
+    page = check_html(check)
+    assert "&lt;script&gt;" in page and "04/2015/NĐ-CP" in page
+    assert "Không tìm thấy" in check_html({"references": []})
