@@ -1,0 +1,308 @@
+"""Incremental, atomic index build: embed only what is new, drop what is gone, swap in at the end.
+
+Why incremental by chunk id: a chunk id hashes the normalized text plus its identifying
+metadata, so an unchanged file yields the same ids and their stored vectors are reused
+(``embedder.passages_embedded`` stays 0 on a second run); a changed file re-embeds only
+the chunks whose text or place changed; a deleted file's chunks are simply not written
+into the new index. The whole new index is written aside and swapped in by
+``IndexStore.save``, so a crash or a bad file mid-run leaves the previous index loadable.
+
+Example:
+    >>> report = build_index(Settings(data_dir="/tmp/x"), embedder=FakeEmbedder())  # doctest: +SKIP
+    >>> report.chunks_embedded  # doctest: +SKIP
+    412
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+
+from index.embed import Embedder
+from index.errors import ModelMismatchError
+from index.schema import Chunk
+from index.settings import Settings
+from index.store import FileRecord, IndexFormatError, IndexStore, Manifest, make_manifest, model_mismatch_message
+
+logger = logging.getLogger(__name__)
+
+#: Passages embedded per call; the progress bar advances per batch.
+EMBED_BATCH = 64
+
+
+@dataclass(frozen=True)
+class IndexedFile:
+    """One input file after ingestion: its chunks (maybe none) and content hash."""
+
+    source: str
+    path: str
+    content_hash: str
+    chunks: tuple[Chunk, ...]
+
+
+@dataclass(frozen=True)
+class RejectedFile:
+    """A file that could not be indexed, with the reason (Vietnamese / English)."""
+
+    source: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build did. Files are listed by corpus-relative source."""
+
+    index_dir: str
+    model_id: str
+    added: tuple[str, ...]
+    changed: tuple[str, ...]
+    removed: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    rejected: tuple[RejectedFile, ...]
+    chunks_total: int
+    chunks_embedded: int
+    chunks_reused: int
+    seconds: float
+
+    def summary(self) -> str:
+        """Readable multi-line summary for the command line."""
+        lines = [
+            f"Chỉ mục / index: {self.index_dir}  (mô hình / model: {self.model_id})",
+            f"  thêm / added: {len(self.added)}  đổi / changed: {len(self.changed)}  "
+            f"xóa / removed: {len(self.removed)}  giữ nguyên / unchanged: {len(self.unchanged)}",
+            f"  đoạn / chunks: {self.chunks_total}  nhúng mới / embedded: {self.chunks_embedded}  "
+            f"dùng lại / reused: {self.chunks_reused}  thời gian / seconds: {self.seconds:.1f}",
+        ]
+        for name, items in (("+", self.added), ("~", self.changed), ("-", self.removed)):
+            lines += [f"  {name} {src}" for src in items]
+        lines += [f"  ! {rej.source}: {rej.reason}" for rej in self.rejected]
+        return "\n".join(lines)
+
+
+class IndexBuilder:
+    """Turns the complete list of ingested files into the new index, reusing stored vectors.
+
+    Example:
+        >>> builder = IndexBuilder(settings, FakeEmbedder())   # doctest: +SKIP
+        >>> builder.build(files, pipeline_fingerprint="p1").chunks_embedded   # doctest: +SKIP
+    """
+
+    def __init__(self, settings: Settings, embedder: Embedder):
+        if not isinstance(embedder, Embedder):
+            raise TypeError(f"embedder must implement index.embed.Embedder, got {type(embedder).__name__}")
+        self.settings = settings
+        self.embedder = embedder
+        self.store = IndexStore(settings)
+
+    def build(
+        self,
+        files: Sequence[IndexedFile],
+        *,
+        rejected: Sequence[RejectedFile] = (),
+        pipeline_fingerprint: str = "",
+        rebuild: bool = False,
+        progress: bool = False,
+        before_swap: Callable[[], None] | None = None,
+    ) -> BuildReport:
+        """Write an index holding exactly ``files``.
+
+        Args:
+            files: every file the new index must contain (unchanged ones included).
+            rejected: files that failed ingestion, reported and left out.
+            pipeline_fingerprint: recorded in the manifest.
+            rebuild: ignore the previous index and re-embed everything.
+            progress: show a tqdm bar while embedding.
+            before_swap: test hook, see ``IndexStore.save``.
+
+        Raises:
+            ModelMismatchError: the previous index used another model and ``rebuild`` is False.
+        """
+        started = time.perf_counter()
+        old_manifest, old_positions = self._previous(rebuild)
+
+        chunks: list[Chunk] = []
+        seen: set[str] = set()
+        for file in files:
+            for chunk in file.chunks:
+                if chunk.chunk_id in seen:
+                    logger.debug("duplicate chunk id %s in %s skipped", chunk.chunk_id, file.source)
+                    continue
+                seen.add(chunk.chunk_id)
+                chunks.append(chunk)
+
+        vectors = np.zeros((len(chunks), self.embedder.dim), dtype=np.float32)
+        to_embed = [i for i, c in enumerate(chunks) if c.chunk_id not in old_positions]
+        reuse = [i for i, c in enumerate(chunks) if c.chunk_id in old_positions]
+        if reuse:
+            old_vectors = self.store.load_vectors()
+            rows = np.array([old_positions[chunks[i].chunk_id] for i in reuse])
+            vectors[reuse] = old_vectors[rows]
+        if to_embed:
+            vectors[to_embed] = self._embed([chunks[i].text for i in to_embed], progress)
+
+        old_files = old_manifest.files if old_manifest else {}
+        new_sources = {f.source for f in files}
+        added = tuple(f.source for f in files if f.source not in old_files)
+        changed = tuple(
+            f.source for f in files if f.source in old_files and old_files[f.source].content_hash != f.content_hash
+        )
+        unchanged = tuple(
+            f.source for f in files if f.source in old_files and old_files[f.source].content_hash == f.content_hash
+        )
+        removed = tuple(src for src in old_files if src not in new_sources)
+
+        seconds = time.perf_counter() - started
+        manifest = make_manifest(
+            model_id=self.embedder.model_id,
+            model_fingerprint=self.embedder.fingerprint,
+            dim=self.embedder.dim,
+            pipeline_fingerprint=pipeline_fingerprint,
+            files=[
+                FileRecord(source=f.source, path=f.path, content_hash=f.content_hash,
+                           chunk_ids=tuple(c.chunk_id for c in f.chunks))
+                for f in files
+            ],
+            chunk_count=len(chunks),
+            build_seconds=seconds,
+        )
+        self.store.save(manifest, chunks, vectors, before_swap=before_swap)
+        report = BuildReport(
+            index_dir=str(self.store.index_dir),
+            model_id=self.embedder.model_id,
+            added=added, changed=changed, removed=removed, unchanged=unchanged,
+            rejected=tuple(rejected),
+            chunks_total=len(chunks),
+            chunks_embedded=len(to_embed),
+            chunks_reused=len(reuse),
+            seconds=time.perf_counter() - started,
+        )
+        logger.info("index built: %d chunks, %d embedded, %d reused", len(chunks), len(to_embed), len(reuse))
+        return report
+
+    def _previous(self, rebuild: bool) -> tuple[Manifest | None, dict[str, int]]:
+        """The previous manifest and chunk id → row of its stored vectors (empty on rebuild)."""
+        if rebuild:
+            try:
+                return self.store.read_manifest(), {}
+            except IndexFormatError as exc:
+                logger.warning("ignoring the damaged previous index on rebuild: %s", exc)
+                return None, {}
+        manifest = self.store.read_manifest()
+        if manifest is None:
+            return None, {}
+        if manifest.model_fingerprint != self.embedder.fingerprint or manifest.dim != self.embedder.dim:
+            raise ModelMismatchError(
+                model_mismatch_message(manifest.model_id, manifest.model_fingerprint,
+                                       self.embedder.model_id, self.embedder.fingerprint)
+            )
+        positions = {chunk.chunk_id: i for i, chunk in enumerate(self.store.load_chunks())}
+        return manifest, positions
+
+    def _embed(self, texts: list[str], progress: bool) -> np.ndarray:
+        from tqdm import tqdm
+
+        out = []
+        with tqdm(total=len(texts), desc="Nhúng đoạn / embedding", unit="đoạn", disable=not progress) as bar:
+            for start in range(0, len(texts), EMBED_BATCH):
+                batch = texts[start:start + EMBED_BATCH]
+                out.append(np.asarray(self.embedder.embed_passages(batch), dtype=np.float32))
+                bar.update(len(batch))
+        return np.concatenate(out) if out else np.zeros((0, self.embedder.dim), dtype=np.float32)
+
+
+# -- corpus → files ----------------------------------------------------------------------
+
+
+def discover_corpus(settings: Settings) -> list[Path]:
+    """Every regular, non-hidden file under the corpus folder except ``settings.ignore_names``."""
+    root = Path(settings.corpus_dir)
+    if not root.is_dir():
+        return []
+    return sorted(
+        p for p in root.rglob("*")
+        if p.is_file()
+        and p.name not in settings.ignore_names
+        and not any(part.startswith(".") for part in p.relative_to(root).parts)
+    )
+
+
+def _expand(paths: Iterable[Path]) -> list[Path]:
+    out: list[Path] = []
+    for path in paths:
+        path = Path(path).resolve()
+        if path.is_dir():
+            out += sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+        else:
+            out.append(path)
+    return out
+
+
+def _ingest(paths: list[Path], settings: Settings) -> tuple[list[IndexedFile], list[RejectedFile], str]:
+    """Run the ingestion pipeline and group its chunks per file."""
+    from index.pipeline import ingest_paths, pipeline_fingerprint
+
+    result = ingest_paths(paths, Path(settings.corpus_dir), settings)
+    by_source: dict[str, list[Chunk]] = {}
+    for chunk in result.chunks:
+        by_source.setdefault(chunk.source, []).append(chunk)
+    files: list[IndexedFile] = []
+    rejected: list[RejectedFile] = []
+    for entry in result.entries:
+        if entry.status == "indexed":
+            files.append(IndexedFile(source=entry.source, path=str(entry.path), content_hash=entry.content_hash,
+                                     chunks=tuple(by_source.get(entry.source, ()))))
+        else:
+            rejected.append(RejectedFile(source=entry.source, reason=entry.reason or entry.status))
+    return files, rejected, pipeline_fingerprint(settings)
+
+
+def build_index(
+    settings: Settings,
+    paths: Sequence[Path] | None = None,
+    embedder: Embedder | None = None,
+    progress: bool = True,
+    *,
+    rebuild: bool = False,
+    before_swap: Callable[[], None] | None = None,
+) -> BuildReport:
+    """Index the corpus folder plus ``paths`` (and files added earlier that still exist).
+
+    Args:
+        settings: corpus and data folders, chunking and model settings.
+        paths: extra files or folders to add to the corpus index.
+        embedder: defaults to ``index.embed.load_embedder(settings)``.
+        progress: tqdm bar while embedding.
+        rebuild: re-embed everything (after a model change).
+        before_swap: test hook, see ``IndexStore.save``.
+
+    Raises:
+        ModelMismatchError: the existing index was built with another model (use ``rebuild``).
+    """
+    if embedder is None:
+        from index.embed import load_embedder
+
+        embedder = load_embedder(settings)
+    store = IndexStore(settings)
+    try:
+        previous = store.read_manifest()
+    except IndexFormatError:
+        if not rebuild:
+            raise
+        previous = None
+    wanted = {p.resolve() for p in discover_corpus(settings)}
+    wanted |= set(_expand(paths or ()))
+    if previous is not None:
+        # Files added earlier from outside the corpus stay indexed while they exist.
+        wanted |= {Path(rec.path) for rec in previous.files.values() if Path(rec.path).is_file()}
+    files, rejected, fingerprint = _ingest(sorted(wanted), settings)
+    for rej in rejected:
+        logger.warning("rejected %s: %s", rej.source, rej.reason)
+    return IndexBuilder(settings, embedder).build(
+        files, rejected=rejected, pipeline_fingerprint=fingerprint, rebuild=rebuild,
+        progress=progress, before_swap=before_swap,
+    )

@@ -1,0 +1,216 @@
+"""Vietnamese lexical (BM25) matching over syllables, with and without diacritics.
+
+Why two fields: clerks often type without accents ("tiep cong dan"), and a plain
+BM25 over accented syllables would then find nothing. Every passage is indexed
+twice with bm25s — once as lower-cased NFC syllables, once with the diacritics
+stripped (``đ`` → ``d``) — and a query is scored against both; the two BM25 scores
+are summed, so an accented query gets the exact-accent field as a bonus while an
+unaccented one still matches through the stripped field.
+
+Why syllables: on the sample corpus plain syllable tokens did as well as word
+segmentation (pyvi, underthesea), and segmenters split document numbers apart.
+
+Document numbers (``33/CT-TTg``, ``04/2015/NĐ-CP``, ``25-NQ/TW``, ``10/2022/QH15``)
+are additionally indexed as one whole token, normalized (lower case, no diacritics,
+no spaces, no leading zeros: ``16/CT TTg`` and ``16/CT-TTg`` → ``16/ct-ttg``,
+``23- QĐ/TW`` → ``23-qd/tw``), so a query naming the number ranks the passages that
+cite exactly that number first instead of every passage containing "33" and "ct".
+
+Stopwords (``STOPWORDS_VI``): a deliberately small list of Vietnamese function words
+(và, của, các, những, được, là, …) that occur in nearly every passage. Content words
+that look common in reports ("công tác", "thực hiện") are kept: BM25's IDF already
+damps them and they sometimes matter.
+
+Example:
+    >>> idx = LexicalIndex.build(["Tiếp công dân định kỳ", "Hòa giải ở cơ sở"])
+    >>> idx.search("tiep cong dan", k=1)[0][0]
+    0
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+#: Function words dropped from both fields (compared on the accented, lower-cased syllable).
+STOPWORDS_VI: frozenset[str] = frozenset(
+    """
+    và của các những được là có cho với để này đã theo về từ tại một trên khi thì đó
+    như do bởi nên mà cũng vào hoặc lại sẽ đang rằng nào này kia ấy nhưng vẫn còn
+    """.split()
+)
+
+_SYLLABLE = re.compile(r"\w+")
+# A document-number part after a separator: starts with a capital (NĐ, CP, TW, QH15, TTg).
+_PART = r"[A-ZĐ][A-Za-zĐđ0-9]*"
+# ``16/CT TTg``: a space instead of the hyphen, only before a capitals+lowercase part (TTg)
+# so that the next word ("UBND", "Của") is not swallowed.
+_SPACED_PART = r"[A-ZĐ]+[a-z]\b"
+_DOC_NUMBER = (
+    rf"(?<![\w/.-])\d{{1,5}}(?:\s*/\s*\d{{4}})?\s*[/-]\s*{_PART}"
+    rf"(?:[-/]{_PART}|\s{_SPACED_PART})*"
+)
+_DOC_NUMBER_CORPUS = re.compile(_DOC_NUMBER)
+# Queries are typed in any case ("33/ct-ttg"); passages use capitals, which keeps dates
+# and ranges ("15/3", "2023- 2025") out of the corpus side. Case-insensitively the spaced
+# form would swallow the next word ("33/ct-ttg va"), so the query pattern leaves it out.
+_DOC_NUMBER_QUERY = re.compile(
+    rf"(?<![\w/.-])\d{{1,5}}(?:\s*/\s*\d{{4}})?\s*[/-]\s*{_PART}(?:[-/]{_PART})*", re.IGNORECASE
+)
+
+
+def strip_diacritics(text: str) -> str:
+    """Remove Vietnamese tone and vowel marks; ``đ``/``Đ`` become ``d``/``D``.
+
+    >>> strip_diacritics("Tiếp công dân, Đảng ủy")
+    'Tiep cong dan, Dang uy'
+    """
+    decomposed = unicodedata.normalize("NFD", text)
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", bare.replace("đ", "d").replace("Đ", "D"))
+
+
+def normalize_document_number(raw: str) -> str:
+    """Canonical token for a document number: lower case, no diacritics, no spaces, no leading zeros.
+
+    >>> normalize_document_number("04/2015/NĐ-CP")
+    '4/2015/nd-cp'
+    >>> normalize_document_number("16/CT TTg")
+    '16/ct-ttg'
+    """
+    text = strip_diacritics(unicodedata.normalize("NFC", raw)).lower()
+    text = re.sub(r"\s*([/-])\s*", r"\1", text.strip())
+    text = re.sub(r"\s+", "-", text)
+    return re.sub(r"^0+(?=\d)", "", text)
+
+
+def find_document_numbers(text: str, *, query: bool = False) -> list[str]:
+    """Normalized document-number tokens found in ``text`` (in order, repeats kept).
+
+    Args:
+        text: a passage or a query.
+        query: match case-insensitively (users type "33/ct-ttg"); passages require
+            the capitals documents use, so dates like ``15/3`` never match.
+    """
+    text = unicodedata.normalize("NFC", text)
+    matches = list(_DOC_NUMBER_CORPUS.finditer(text))
+    if query:
+        taken = [m.span() for m in matches]
+        matches += [
+            m
+            for m in _DOC_NUMBER_QUERY.finditer(text)
+            if not any(start < m.end() and m.start() < end for start, end in taken)
+        ]
+        matches.sort(key=lambda m: m.start())
+    return [normalize_document_number(m.group(0)) for m in matches]
+
+
+def syllables(text: str) -> list[str]:
+    """Lower-cased NFC syllables (``\\w+``) without the stopwords."""
+    lowered = unicodedata.normalize("NFC", text).lower()
+    return [tok for tok in _SYLLABLE.findall(lowered) if tok not in STOPWORDS_VI]
+
+
+def tokenize_fields(text: str, *, query: bool = False) -> tuple[list[str], list[str]]:
+    """Tokens of the accented field and of the diacritics-stripped field.
+
+    Both fields also carry the whole document-number tokens. Passages and queries go
+    through the same function (``query`` only relaxes the document-number case rule).
+    """
+    accented = syllables(text)
+    numbers = find_document_numbers(text, query=query)
+    stripped = [strip_diacritics(tok) for tok in accented]
+    return accented + numbers, stripped + numbers
+
+
+class LexicalIndex:
+    """Two-field BM25 (accented + stripped syllables) over a fixed list of passages.
+
+    Positions (0..n-1) are the order of the texts given to ``build``; the store keeps
+    the chunk order alongside.
+
+    Example:
+        >>> idx = LexicalIndex.build(["Nghị định 04/2015/NĐ-CP", "Chỉ thị 33/CT-TTg"])
+        >>> idx.search("33/CT-TTg", k=1)[0][0]
+        1
+    """
+
+    FIELDS = ("accented", "stripped")
+
+    def __init__(self, accented, stripped, size: int):
+        self._fields = {"accented": accented, "stripped": stripped}
+        self.size = size
+
+    @classmethod
+    def build(cls, texts: Sequence[str], k1: float = 1.5, b: float = 0.75) -> "LexicalIndex":
+        """Tokenize and index ``texts``."""
+        import bm25s
+
+        accented_tokens: list[list[str]] = []
+        stripped_tokens: list[list[str]] = []
+        for text in texts:
+            acc, stripped = tokenize_fields(text)
+            accented_tokens.append(acc)
+            stripped_tokens.append(stripped)
+        fields = []
+        for tokens in (accented_tokens, stripped_tokens):
+            retriever = bm25s.BM25(k1=k1, b=b)
+            if texts:
+                retriever.index(tokens, show_progress=False)
+            fields.append(retriever)
+        return cls(fields[0], fields[1], size=len(texts))
+
+    def save(self, folder: Path) -> None:
+        """Write both bm25s indexes under ``folder/<field>/``."""
+        folder = Path(folder)
+        for name, retriever in self._fields.items():
+            if self.size:
+                retriever.save(str(folder / name), show_progress=False)
+            else:
+                (folder / name).mkdir(parents=True, exist_ok=True)
+
+    @classmethod
+    def load(cls, folder: Path, size: int) -> "LexicalIndex":
+        """Read an index written by ``save``; ``size`` is the passage count from the manifest."""
+        import bm25s
+
+        folder = Path(folder)
+        fields = []
+        for name in cls.FIELDS:
+            if size:
+                fields.append(bm25s.BM25.load(str(folder / name), show_progress=False))
+            else:
+                fields.append(bm25s.BM25())
+        return cls(fields[0], fields[1], size=size)
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every passage: accented field + stripped field."""
+        total = np.zeros(self.size, dtype=np.float32)
+        if not self.size:
+            return total
+        for name, tokens in zip(self.FIELDS, tokenize_fields(query, query=True)):
+            retriever = self._fields[name]
+            known = [tok for tok in tokens if tok in retriever.vocab_dict]
+            if known:
+                total += np.asarray(retriever.get_scores(known), dtype=np.float32)
+        return total
+
+    def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Top ``k`` (position, score) with score > 0, best first; ``mask`` (bool per passage) filters."""
+        if k <= 0:
+            raise ValueError("k must be positive")
+        scores = self.scores(query)
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
+        positive = np.flatnonzero(scores > 0)
+        if positive.size == 0:
+            return []
+        top = positive[np.argsort(-scores[positive], kind="stable")[:k]]
+        return [(int(i), float(scores[i])) for i in top]

@@ -1,0 +1,431 @@
+"""The persisted index: manifest, dense FAISS index, BM25, docstore and chunks, saved and loaded together.
+
+Layout of ``settings.index_dir`` (``<data_dir>/index``)::
+
+    manifest.json        format version, embedding model id/fingerprint/dim, pipeline
+                         fingerprint, per-file content hash → chunk ids, counts, build time
+    chunks.jsonl         one ``Chunk`` per line; line i is position i everywhere below
+    vectors.npy          (n, dim) float32 normalized passage vectors, row i = chunk i, so a
+                         rebuild reuses the vector of every unchanged chunk id
+    llama/               LlamaIndex ``StorageContext``: ``default__vector_store.json`` (the
+                         ``FaissVectorStore``, a ``faiss.IndexFlatIP``), ``docstore.json``
+                         (the ``TextNode``s with metadata), ``index_store.json``
+    bm25/accented/, bm25/stripped/   bm25s indexes of the two lexical fields
+
+Why a flat index rebuilt on every save, not ``IndexIDMap2`` with removals: adding n
+normalized vectors to ``IndexFlatIP`` is a copy (measured ~4 ms for 3 000 × 384), and a
+fresh index keeps FAISS position == chunk position == BM25 position with no id maps to
+keep in sync.
+
+Atomic save (txtai writes the config and then one file per part; we do the same, but
+aside): everything is written into a sibling temp folder, fsynced, then swapped in by
+two renames — current → ``.index-old-…``, temp → ``index`` — and the old folder is
+deleted only after the swap. If a process dies between the two renames, ``load``
+puts the old folder back, so the previous index is always loadable.
+
+Example:
+    >>> store = IndexStore(Settings(data_dir="/tmp/st"))    # doctest: +SKIP
+    >>> loaded = store.load(expected_fingerprint=embedder.fingerprint)   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+from index.errors import IndexNotFoundError, ModelMismatchError, SoanThaoError
+from index.lexical import LexicalIndex
+from index.schema import Chunk
+from index.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+MANIFEST_NAME = "manifest.json"
+CHUNKS_NAME = "chunks.jsonl"
+VECTORS_NAME = "vectors.npy"
+LLAMA_DIR = "llama"
+BM25_DIR = "bm25"
+_OLD_PREFIX = ".index-old-"
+_TMP_PREFIX = ".index-tmp-"
+
+
+class IndexFormatError(SoanThaoError):
+    """The index folder is damaged or was written by an incompatible version."""
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """One indexed input file: where it is, its content hash and the chunks it produced."""
+
+    source: str                  # corpus-relative path (the user-facing name)
+    path: str                    # absolute path on disk when indexed (to notice deletions)
+    content_hash: str
+    chunk_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What was indexed with what: read first on load, validated before anything else."""
+
+    format_version: int
+    model_id: str
+    model_fingerprint: str
+    dim: int
+    pipeline_fingerprint: str
+    files: dict[str, FileRecord]          # by source
+    chunk_count: int
+    built_at: str                         # ISO 8601, UTC
+    build_seconds: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["files"] = {src: {**asdict(rec), "chunk_ids": list(rec.chunk_ids)} for src, rec in self.files.items()}
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Manifest":
+        files = {
+            src: FileRecord(
+                source=rec["source"], path=rec["path"], content_hash=rec["content_hash"],
+                chunk_ids=tuple(rec["chunk_ids"]),
+            )
+            for src, rec in data.get("files", {}).items()
+        }
+        return cls(
+            format_version=int(data["format_version"]),
+            model_id=data["model_id"],
+            model_fingerprint=data["model_fingerprint"],
+            dim=int(data["dim"]),
+            pipeline_fingerprint=data.get("pipeline_fingerprint", ""),
+            files=files,
+            chunk_count=int(data["chunk_count"]),
+            built_at=data.get("built_at", ""),
+            build_seconds=float(data.get("build_seconds", 0.0)),
+            extra=dict(data.get("extra", {})),
+        )
+
+
+@dataclass(frozen=True)
+class LoadedIndex:
+    """Everything a retriever needs, in memory. Position i is the same chunk in every part."""
+
+    manifest: Manifest
+    chunks: tuple[Chunk, ...]
+    faiss_index: Any                      # faiss.IndexFlatIP
+    lexical: LexicalIndex
+    path: Path
+
+    def position_of(self) -> dict[str, int]:
+        return {chunk.chunk_id: i for i, chunk in enumerate(self.chunks)}
+
+
+def chunk_to_json(chunk: Chunk) -> dict[str, Any]:
+    data = asdict(chunk)
+    data["section_path"] = list(chunk.section_path)
+    return data
+
+
+def chunk_from_json(data: dict[str, Any]) -> Chunk:
+    return Chunk(
+        chunk_id=data["chunk_id"], doc_id=data["doc_id"], source=data["source"], text=data["text"],
+        section_path=tuple(data["section_path"]), line_start=int(data["line_start"]),
+        line_end=int(data["line_end"]), meta=dict(data.get("meta", {})),
+    )
+
+
+def _to_node(chunk: Chunk, vector: np.ndarray):
+    """LlamaIndex node for the docstore; the embedding travels with it only in memory."""
+    from llama_index.core.schema import TextNode
+
+    # TODO(H4): switch to index.chunk.chunk_to_node once it lands.
+    metadata = {
+        "doc_id": chunk.doc_id, "source": chunk.source, "section": chunk.section,
+        "line_start": chunk.line_start, "line_end": chunk.line_end,
+        **{k: v for k, v in chunk.meta.items() if isinstance(v, (str, int, float, type(None)))},
+    }
+    excluded = [k for k in metadata if k != "section"]
+    return TextNode(
+        id_=chunk.chunk_id, text=chunk.text, metadata=metadata, embedding=vector.tolist(),
+        excluded_embed_metadata_keys=excluded, excluded_llm_metadata_keys=excluded,
+    )
+
+
+def model_mismatch_message(index_model: str, index_fp: str, configured_model: str, configured_fp: str) -> str:
+    return (
+        f"Chỉ mục được tạo bằng mô hình '{index_model}' (dấu vân tay {index_fp[:12]}), nhưng mô hình đang cấu hình "
+        f"là '{configured_model}' ({configured_fp[:12]}). Sửa: chạy `soanthao index --rebuild` để tạo lại chỉ mục, "
+        f"hoặc cấu hình lại mô hình đã dùng. / The index was built with '{index_model}' "
+        f"(fingerprint {index_fp[:12]}) but the configured model is '{configured_model}' ({configured_fp[:12]}). "
+        "Fix: rebuild with `soanthao index --rebuild`, or configure the model the index was built with."
+    )
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            with open(path, "rb") as fh:
+                os.fsync(fh.fileno())
+    for path in [folder, *sorted(p for p in folder.rglob("*") if p.is_dir())]:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+class IndexStore:
+    """Saves and loads the whole index under ``settings.index_dir``.
+
+    Example:
+        >>> store = IndexStore(Settings(data_dir="/tmp/x"))
+        >>> store.exists()
+        False
+    """
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.index_dir = Path(settings.index_dir)
+        self.parent = self.index_dir.parent
+
+    # -- reading -------------------------------------------------------------------------
+
+    def exists(self) -> bool:
+        self._recover_interrupted_swap()
+        return (self.index_dir / MANIFEST_NAME).is_file()
+
+    def read_manifest(self) -> Manifest | None:
+        """The manifest of the current index, or None when there is none yet."""
+        self._recover_interrupted_swap()
+        path = self.index_dir / MANIFEST_NAME
+        if not path.is_file():
+            return None
+        try:
+            manifest = Manifest.from_json(json.loads(path.read_text(encoding="utf-8")))
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            raise IndexFormatError(
+                f"Tệp {path} hỏng ({exc}); chạy `soanthao index --rebuild`. / "
+                f"{path} is damaged ({exc}); run `soanthao index --rebuild`."
+            ) from exc
+        if manifest.format_version != FORMAT_VERSION:
+            raise IndexFormatError(
+                f"Chỉ mục {self.index_dir} có định dạng {manifest.format_version}, cần {FORMAT_VERSION}; chạy "
+                f"`soanthao index --rebuild`. / Index format {manifest.format_version} at {self.index_dir}, "
+                f"expected {FORMAT_VERSION}; run `soanthao index --rebuild`."
+            )
+        return manifest
+
+    def load(self, expected_fingerprint: str | None = None, expected_model_id: str = "") -> LoadedIndex:
+        """Load manifest → faiss → bm25 → chunks.
+
+        Args:
+            expected_fingerprint: the configured embedder's fingerprint; None skips the
+                check (lexical-only use).
+            expected_model_id: for the error message only.
+
+        Raises:
+            IndexNotFoundError: no index in the data folder.
+            ModelMismatchError: built with another embedding model.
+            IndexFormatError: damaged or incompatible files.
+        """
+        import faiss
+
+        manifest = self.read_manifest()
+        if manifest is None:
+            raise IndexNotFoundError(
+                f"Chưa có chỉ mục trong {self.index_dir}. Sửa: chạy `soanthao index` (hoặc đặt --data-dir / "
+                f"SOANTHAO_DATA_DIR tới thư mục đã có chỉ mục). / No index in {self.index_dir}. Fix: run "
+                "`soanthao index` (or point --data-dir / SOANTHAO_DATA_DIR at a folder that has one)."
+            )
+        if expected_fingerprint is not None and expected_fingerprint != manifest.model_fingerprint:
+            raise ModelMismatchError(
+                model_mismatch_message(
+                    manifest.model_id, manifest.model_fingerprint, expected_model_id or "?", expected_fingerprint
+                )
+            )
+        faiss_path = self.index_dir / LLAMA_DIR / "default__vector_store.json"
+        try:
+            faiss_index = faiss.read_index(str(faiss_path))
+            lexical = LexicalIndex.load(self.index_dir / BM25_DIR, size=manifest.chunk_count)
+            with open(self.index_dir / CHUNKS_NAME, encoding="utf-8") as fh:
+                chunks = tuple(chunk_from_json(json.loads(line)) for line in fh if line.strip())
+        except (OSError, RuntimeError, ValueError, KeyError) as exc:
+            raise IndexFormatError(
+                f"Chỉ mục {self.index_dir} không đọc được ({exc}); chạy `soanthao index --rebuild`. / "
+                f"Cannot read the index at {self.index_dir} ({exc}); run `soanthao index --rebuild`."
+            ) from exc
+        if not (len(chunks) == manifest.chunk_count == faiss_index.ntotal == lexical.size):
+            raise IndexFormatError(
+                f"Các phần của chỉ mục {self.index_dir} không khớp nhau (chunks {len(chunks)}, faiss "
+                f"{faiss_index.ntotal}, manifest {manifest.chunk_count}); chạy `soanthao index --rebuild`. / "
+                f"Index parts disagree at {self.index_dir}; run `soanthao index --rebuild`."
+            )
+        if faiss_index.ntotal and faiss_index.d != manifest.dim:
+            raise IndexFormatError(f"FAISS dim {faiss_index.d} != manifest dim {manifest.dim} in {self.index_dir}")
+        logger.info("loaded index %s: %d chunks, model %s", self.index_dir, len(chunks), manifest.model_id)
+        return LoadedIndex(manifest=manifest, chunks=chunks, faiss_index=faiss_index, lexical=lexical,
+                           path=self.index_dir)
+
+    def load_vectors(self) -> np.ndarray:
+        """The stored passage vectors (row i = chunk i), memory-mapped read-only."""
+        return np.load(self.index_dir / VECTORS_NAME, mmap_mode="r")
+
+    def load_chunks(self) -> tuple[Chunk, ...]:
+        with open(self.index_dir / CHUNKS_NAME, encoding="utf-8") as fh:
+            return tuple(chunk_from_json(json.loads(line)) for line in fh if line.strip())
+
+    def as_llama_index(self, embed_model: Any):
+        """The persisted index as a LlamaIndex ``VectorStoreIndex`` (for LlamaIndex-based callers)."""
+        from llama_index.core import StorageContext, load_index_from_storage
+        from llama_index.vector_stores.faiss import FaissVectorStore
+
+        folder = str(self.index_dir / LLAMA_DIR)
+        vector_store = FaissVectorStore.from_persist_dir(folder)
+        context = StorageContext.from_defaults(vector_store=vector_store, persist_dir=folder)
+        return load_index_from_storage(context, embed_model=embed_model)
+
+    # -- writing -------------------------------------------------------------------------
+
+    def save(
+        self,
+        manifest: Manifest,
+        chunks: Sequence[Chunk],
+        vectors: np.ndarray,
+        before_swap: Any = None,
+    ) -> Path:
+        """Write a complete new index aside, then swap it in.
+
+        Args:
+            manifest: its ``chunk_count`` must equal ``len(chunks)``.
+            chunks: in index order.
+            vectors: (len(chunks), manifest.dim) float32, normalized.
+            before_swap: optional callable run after everything is written and fsynced and
+                before the swap (tests use it to kill the process at the worst moment).
+
+        Returns:
+            The index folder.
+        """
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(chunks), manifest.dim)
+        if manifest.chunk_count != len(chunks):
+            raise ValueError(f"manifest says {manifest.chunk_count} chunks, got {len(chunks)}")
+        self._recover_interrupted_swap()
+        self.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.parent / f"{_TMP_PREFIX}{os.getpid()}-{time.time_ns()}"
+        tmp.mkdir()
+        try:
+            self._write_parts(tmp, manifest, chunks, vectors)
+            _fsync_tree(tmp)
+            if before_swap is not None:
+                before_swap()
+            self._swap_in(tmp)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp)
+        return self.index_dir
+
+    def _write_parts(self, folder: Path, manifest: Manifest, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        import faiss
+        from llama_index.core import StorageContext, VectorStoreIndex
+        from llama_index.core.embeddings import MockEmbedding
+        from llama_index.vector_stores.faiss import FaissVectorStore
+
+        (folder / MANIFEST_NAME).write_text(
+            json.dumps(manifest.to_json(), ensure_ascii=False, indent=1), encoding="utf-8"
+        )
+        vector_store = FaissVectorStore(faiss_index=faiss.IndexFlatIP(manifest.dim))
+        context = StorageContext.from_defaults(vector_store=vector_store)
+        nodes = [_to_node(chunk, vectors[i]) for i, chunk in enumerate(chunks)]
+        # Nodes carry their embeddings, so the (mock) embed model is never called; passing it
+        # keeps LlamaIndex from resolving its OpenAI default.
+        VectorStoreIndex(nodes, storage_context=context, embed_model=MockEmbedding(embed_dim=manifest.dim),
+                         show_progress=False)
+        context.persist(persist_dir=str(folder / LLAMA_DIR))
+        LexicalIndex.build([chunk.text for chunk in chunks]).save(folder / BM25_DIR)
+        with open(folder / CHUNKS_NAME, "w", encoding="utf-8") as fh:
+            for chunk in chunks:
+                fh.write(json.dumps(chunk_to_json(chunk), ensure_ascii=False) + "\n")
+        np.save(folder / VECTORS_NAME, vectors)
+
+    def _swap_in(self, tmp: Path) -> None:
+        old = None
+        if self.index_dir.exists():
+            old = self.parent / f"{_OLD_PREFIX}{os.getpid()}-{time.time_ns()}"
+            os.rename(self.index_dir, old)
+        os.rename(tmp, self.index_dir)
+        fd = os.open(self.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if old is not None:
+            shutil.rmtree(old)
+        logger.info("swapped in new index at %s", self.index_dir)
+
+    def _recover_interrupted_swap(self) -> None:
+        """Undo a swap cut between its two renames; drop leftovers of dead builds."""
+        if not self.parent.is_dir():
+            return
+        olds = sorted(self.parent.glob(f"{_OLD_PREFIX}*"), key=lambda p: p.stat().st_mtime)
+        if olds and not self.index_dir.exists():
+            logger.warning("restoring the previous index from %s (a swap was interrupted)", olds[-1])
+            os.rename(olds[-1], self.index_dir)
+            olds = olds[:-1]
+        for leftover in olds:
+            if self.index_dir.exists():
+                shutil.rmtree(leftover)
+        for tmp in self.parent.glob(f"{_TMP_PREFIX}*"):
+            if not _pid_alive(_pid_of(tmp.name)):
+                logger.info("removing %s left by a build that did not finish", tmp)
+                shutil.rmtree(tmp)
+
+
+def _pid_of(name: str) -> int:
+    try:
+        return int(name.rsplit("-", 2)[-2])
+    except (IndexError, ValueError):
+        return -1
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def make_manifest(
+    *,
+    model_id: str,
+    model_fingerprint: str,
+    dim: int,
+    pipeline_fingerprint: str,
+    files: Iterable[FileRecord],
+    chunk_count: int,
+    build_seconds: float = 0.0,
+) -> Manifest:
+    return Manifest(
+        format_version=FORMAT_VERSION,
+        model_id=model_id,
+        model_fingerprint=model_fingerprint,
+        dim=dim,
+        pipeline_fingerprint=pipeline_fingerprint,
+        files={rec.source: rec for rec in files},
+        chunk_count=chunk_count,
+        built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        build_seconds=build_seconds,
+    )

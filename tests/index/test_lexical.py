@@ -1,0 +1,126 @@
+"""Vietnamese BM25: syllables, the diacritics-stripped field and whole document-number tokens."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from index.lexical import (
+    STOPWORDS_VI,
+    LexicalIndex,
+    find_document_numbers,
+    normalize_document_number,
+    strip_diacritics,
+    syllables,
+    tokenize_fields,
+)
+
+PASSAGES = [
+    "Công tác tiếp công dân được duy trì định kỳ, giải quyết khiếu nại, tố cáo đúng quy định.",   # 0
+    "Thực hiện Chỉ thị số 33/CT-TTg ngày 26/11/2021 của Thủ tướng Chính phủ.",                   # 1
+    "Đảng ủy ban hành 33 văn bản, CT phối hợp về TTg.",                                           # 2
+    "Tổ hòa giải ở cơ sở hòa giải thành 12 vụ việc.",                                              # 3
+    "Nghị định số 04/2015/NĐ-CP quy định về thực hiện dân chủ.",                                  # 4
+    "Thực hiện Chỉ thị 16/CT TTg ngày 16/5/2016 và Quy định 23- QĐ/TW.",                          # 5
+]
+
+
+@pytest.fixture(scope="module")
+def index() -> LexicalIndex:
+    return LexicalIndex.build(PASSAGES)
+
+
+def test_strip_diacritics_maps_d_bar_and_all_tones():
+    assert strip_diacritics("Đảng ủy, tiếp công dân, giải quyết khiếu nại") == "Dang uy, tiep cong dan, giai quyet khieu nai"
+    assert strip_diacritics(unicodedata.normalize("NFD", "Hòa giải")) == "Hoa giai"
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("33/CT-TTg", "33/ct-ttg"),
+        ("04/2015/NĐ-CP", "4/2015/nd-cp"),
+        ("25-NQ/TW", "25-nq/tw"),
+        ("10/2022/QH15", "10/2022/qh15"),
+        ("16/CT TTg", "16/ct-ttg"),
+        ("23- QĐ/TW", "23-qd/tw"),
+    ],
+)
+def test_normalize_document_number(raw, expected):
+    assert normalize_document_number(raw) == expected
+
+
+def test_find_document_numbers_in_passages_skips_dates_and_ranges():
+    text = ("Chỉ thị 16/CT TTg ngày 16/5/2016, Quy định 23- QĐ/TW, Nghị định 04/2015/NĐ-CP, "
+            "Nghị quyết 25-NQ/TW; giai đoạn 2023- 2025; Chỉ thị 33/CT-TTg UBND xã.")
+    assert find_document_numbers(text) == ["16/ct-ttg", "23-qd/tw", "4/2015/nd-cp", "25-nq/tw", "33/ct-ttg"]
+
+
+def test_find_document_numbers_in_lowercase_query():
+    assert find_document_numbers("chi thi 33/ct-ttg va nghi dinh 04/2015/nđ-cp", query=True) == [
+        "33/ct-ttg", "4/2015/nd-cp"]
+    # case-sensitive for passages: lower-case text is not a document number there
+    assert find_document_numbers("chi thi 33/ct-ttg") == []
+
+
+def test_syllables_lowercase_nfc_without_stopwords():
+    nfd = unicodedata.normalize("NFD", "Công tác của các Tổ hòa giải và nhân dân")
+    assert syllables(nfd) == ["công", "tác", "tổ", "hòa", "giải", "nhân", "dân"]
+    assert {"và", "của", "các"} <= STOPWORDS_VI
+
+
+def test_tokenize_fields_adds_number_token_to_both_fields():
+    accented, stripped = tokenize_fields("Chỉ thị 33/CT-TTg")
+    assert accented == ["chỉ", "thị", "33", "ct", "ttg", "33/ct-ttg"]
+    assert stripped == ["chi", "thi", "33", "ct", "ttg", "33/ct-ttg"]
+
+
+def test_query_without_diacritics_finds_its_passage(index):
+    hits = index.search("tiep cong dan giai quyet khieu nai", k=3)
+    assert hits[0][0] == 0
+
+
+def test_nfd_query_matches_nfc_passage(index):
+    hits = index.search(unicodedata.normalize("NFD", "hòa giải ở cơ sở"), k=2)
+    assert hits[0][0] == 3
+
+
+def test_document_number_query_prefers_the_exact_number(index):
+    # passage 2 has "33", "ct" and "ttg" as loose syllables; only passage 1 cites 33/CT-TTg
+    hits = index.search("33/CT-TTg", k=6)
+    assert hits[0][0] == 1
+    assert index.search("chi thi 33/ct-ttg", k=1)[0][0] == 1
+    assert index.search("04/2015/NĐ-CP", k=1)[0][0] == 4
+
+
+def test_spaced_document_number_matches_hyphenated_query(index):
+    assert index.search("16/CT-TTg", k=1)[0][0] == 5
+    assert index.search("23-QĐ/TW", k=1)[0][0] == 5
+
+
+def test_mask_filters_and_unknown_words_give_nothing(index):
+    mask = [i != 0 for i in range(len(PASSAGES))]
+    import numpy as np
+
+    hits = index.search("tiếp công dân", k=3, mask=np.array(mask))
+    assert all(pos != 0 for pos, _ in hits)
+    assert index.search("zzzz qqqq", k=3) == []
+
+
+def test_save_load_roundtrip(index, tmp_path):
+    index.save(tmp_path / "bm25")
+    loaded = LexicalIndex.load(tmp_path / "bm25", size=len(PASSAGES))
+    assert loaded.search("tiep cong dan", k=2) == index.search("tiep cong dan", k=2)
+
+
+def test_empty_index_answers_nothing(tmp_path):
+    empty = LexicalIndex.build([])
+    assert empty.search("tiếp công dân", k=3) == []
+    empty.save(tmp_path / "e")
+    assert LexicalIndex.load(tmp_path / "e", size=0).search("x", k=1) == []
+
+
+def test_k_must_be_positive(index):
+    with pytest.raises(ValueError):
+        index.search("x", k=0)
