@@ -1,0 +1,320 @@
+"""Hybrid retrieval: dense (FAISS, e5) + lexical (two-field BM25), fused by reciprocal rank.
+
+Why RRF: cosine similarities and BM25 scores live on different scales; ranks do not.
+Each candidate list is cut at ``fetch`` = max(50, 10·k) after the metadata filters are
+applied (filters run *before* fusion, so a filter never empties a top-k that had
+matching passages further down). ``score = Σ 1 / (RRF_K + rank)`` over the lists the
+passage appears in, ranks 1-based, ``RRF_K = 60`` as in Cormack et al. (2009).
+
+Why de-duplication: reports copy each other, so the same paragraph often appears in
+several documents; after fusion, a passage whose normalized text equals or nearly
+equals (rapidfuzz ratio ≥ 95) one already kept is dropped — the better-ranked copy stays.
+
+Example:
+    >>> retriever = Retriever(Settings(), embedder=load_embedder(Settings()))  # doctest: +SKIP
+    >>> [h.chunk.source for h in retriever.search("tiếp công dân định kỳ", k=3)]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Sequence
+
+import numpy as np
+
+from assistant.errors import InvalidRequestError, ModelMismatchError
+from index.embed import Embedder
+from index.lexical import strip_diacritics
+from index.schema import Chunk
+from index.settings import Settings
+from index.store import IndexStore, LoadedIndex, model_mismatch_message
+
+logger = logging.getLogger(__name__)
+
+RRF_K = 60
+DEDUP_RATIO = 95.0
+Mode = Literal["hybrid", "dense", "lexical"]
+MODES: tuple[str, ...] = ("hybrid", "dense", "lexical")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved passage.
+
+    ``score`` is the fused RRF score in hybrid mode, the cosine in dense mode and the
+    BM25 score in lexical mode; ``dense_rank``/``lexical_rank`` are its 1-based ranks in
+    each candidate list (None when absent), kept for evaluation and debugging.
+    """
+
+    chunk: Chunk
+    score: float
+    rank: int
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+
+
+def _folded(text: str) -> str:
+    return strip_diacritics(unicodedata.normalize("NFC", text)).casefold().strip()
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Metadata filters; every field left empty/None lets everything through.
+
+    Args:
+        kinds: document kinds (``"báo cáo"``, ``"luật"``, …), matched case/accent-insensitively.
+        units: unit names; a passage matches when its unit or unit name contains one of them
+            (``"Quang Khải"`` matches ``"UBND xã Quang Khải"``), case/accent-insensitively.
+        year_min, year_max: inclusive bounds on the document year (no year → excluded
+            when a bound is set).
+        governing: True keeps laws/decrees/decisions only, False keeps reports/plans only.
+        sources: corpus-relative paths or folder prefixes (``"seeds/"``).
+    """
+
+    kinds: tuple[str, ...] = ()
+    units: tuple[str, ...] = ()
+    year_min: int | None = None
+    year_max: int | None = None
+    governing: bool | None = None
+    sources: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("kinds", "units", "sources"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, (value,))
+            else:
+                object.__setattr__(self, name, tuple(value))
+        if self.year_min is not None and self.year_max is not None and self.year_min > self.year_max:
+            raise InvalidRequestError(
+                f"Năm bắt đầu {self.year_min} lớn hơn năm kết thúc {self.year_max}. / "
+                f"year_min {self.year_min} is after year_max {self.year_max}."
+            )
+
+    @property
+    def is_empty(self) -> bool:
+        return self == SearchFilters()
+
+    def matches(self, chunk: Chunk) -> bool:
+        meta = chunk.meta
+        if self.kinds:
+            kind = _folded(str(meta.get("kind") or ""))
+            if kind not in {_folded(k) for k in self.kinds}:
+                return False
+        if self.units:
+            names = [_folded(str(meta.get(key) or "")) for key in ("unit", "unit_name")]
+            if not any(_folded(u) and _folded(u) in name for u in self.units for name in names):
+                return False
+        year = meta.get("year")
+        if self.year_min is not None and (year is None or int(year) < self.year_min):
+            return False
+        if self.year_max is not None and (year is None or int(year) > self.year_max):
+            return False
+        if self.governing is not None and bool(meta.get("is_governing", False)) != self.governing:
+            return False
+        if self.sources and not any(
+            chunk.source == s or chunk.source.startswith(s.rstrip("/") + "/") for s in self.sources
+        ):
+            return False
+        return True
+
+
+def reciprocal_rank_fusion(rankings: Sequence[Sequence[int]], k: int = RRF_K) -> list[tuple[int, float]]:
+    """Fuse ranked lists of ids: ``score(d) = Σ_lists 1 / (k + rank_d)`` with 1-based ranks.
+
+    Ties keep the order of first appearance (list by list), so the result is deterministic.
+
+    >>> reciprocal_rank_fusion([[7, 3], [3]], k=60)[0][0]
+    3
+    """
+    if k < 0:
+        raise ValueError("k must be >= 0")
+    scores: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+    order = {item: i for i, item in enumerate(scores)}
+    return sorted(scores.items(), key=lambda kv: (-kv[1], order[kv[0]]))
+
+
+_NON_WORD = re.compile(r"[^\w]+")
+
+
+def dedup_key(text: str) -> str:
+    """Text compared for near-duplicates: NFC, lower case, punctuation and spacing removed."""
+    return _NON_WORD.sub(" ", unicodedata.normalize("NFC", text).lower()).strip()
+
+
+def _is_near_duplicate(key: str, kept: list[str]) -> bool:
+    from rapidfuzz import fuzz
+
+    return any(key == other or fuzz.ratio(key, other, score_cutoff=DEDUP_RATIO) for other in kept)
+
+
+class Retriever:
+    """Holds the loaded index (and the embedder) and answers searches.
+
+    Args:
+        settings: which data folder to read.
+        embedder: query embedder; defaults to ``index.embed.load_embedder(settings)``,
+            loaded on the first dense/hybrid search. Its fingerprint must match the index.
+
+    Raises:
+        IndexNotFoundError: no index yet.
+        ModelMismatchError: the index was built with another model.
+
+    Example:
+        >>> hits = Retriever(settings, embedder).search("hòa giải ở cơ sở", k=5)  # doctest: +SKIP
+    """
+
+    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None):
+        self.settings = settings or Settings()
+        store = IndexStore(self.settings)
+        self.index: LoadedIndex = store.load(
+            expected_fingerprint=embedder.fingerprint if embedder is not None else None,
+            expected_model_id=embedder.model_id if embedder is not None else "",
+        )
+        self._embedder = embedder
+        self._mask_cache: dict[SearchFilters, np.ndarray] = {}
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            from index.embed import load_embedder
+
+            embedder = load_embedder(self.settings)
+            manifest = self.index.manifest
+            if embedder.fingerprint != manifest.model_fingerprint:
+                raise ModelMismatchError(
+                    model_mismatch_message(manifest.model_id, manifest.model_fingerprint,
+                                           embedder.model_id, embedder.fingerprint)
+                )
+            self._embedder = embedder
+        return self._embedder
+
+    def _mask(self, filters: SearchFilters | None) -> np.ndarray | None:
+        if filters is None or filters.is_empty:
+            return None
+        if filters not in self._mask_cache:
+            self._mask_cache[filters] = np.fromiter(
+                (filters.matches(c) for c in self.index.chunks), dtype=bool, count=len(self.index.chunks)
+            )
+        return self._mask_cache[filters]
+
+    def dense_candidates(self, query: str, fetch: int, mask: np.ndarray | None) -> list[tuple[int, float]]:
+        """Top ``fetch`` (position, cosine) among the passages the mask allows."""
+        import faiss
+
+        total = self.index.faiss_index.ntotal
+        if total == 0:
+            return []
+        vector = np.asarray(self.embedder.embed_query(query), dtype=np.float32).reshape(1, -1)
+        if mask is None:
+            scores, ids = self.index.faiss_index.search(vector, min(fetch, total))
+        else:
+            allowed = np.flatnonzero(mask).astype(np.int64)
+            if allowed.size == 0:
+                return []
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+            scores, ids = self.index.faiss_index.search(vector, min(fetch, int(allowed.size)), params=params)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+    def search(
+        self, query: str, k: int = 5, filters: SearchFilters | None = None, mode: Mode = "hybrid"
+    ) -> list[Hit]:
+        """The ``k`` best distinct passages for ``query``.
+
+        Raises:
+            InvalidRequestError: empty query, ``k`` < 1 or an unknown mode.
+        """
+        if not query or not query.strip():
+            raise InvalidRequestError("Câu tìm kiếm trống. / The search query is empty.")
+        if k < 1:
+            raise InvalidRequestError(f"k phải ≥ 1, nhận {k}. / k must be >= 1, got {k}.")
+        if mode not in MODES:
+            raise InvalidRequestError(f"Chế độ không hợp lệ '{mode}' / unknown mode '{mode}'; dùng / use {MODES}")
+        query = unicodedata.normalize("NFC", query.strip())
+        mask = self._mask(filters)
+        fetch = max(50, 10 * k)
+        dense = self.dense_candidates(query, fetch, mask) if mode in ("hybrid", "dense") else []
+        lexical = self.index.lexical.search(query, fetch, mask) if mode in ("hybrid", "lexical") else []
+        dense_rank = {pos: r for r, (pos, _) in enumerate(dense, start=1)}
+        lexical_rank = {pos: r for r, (pos, _) in enumerate(lexical, start=1)}
+        if mode == "hybrid":
+            ranked = reciprocal_rank_fusion([[p for p, _ in dense], [p for p, _ in lexical]])
+        else:
+            ranked = dense or lexical
+        hits: list[Hit] = []
+        kept: list[str] = []
+        for pos, score in ranked:
+            chunk = self.index.chunks[pos]
+            key = dedup_key(chunk.text)
+            if _is_near_duplicate(key, kept):
+                continue
+            kept.append(key)
+            hits.append(Hit(chunk=chunk, score=float(score), rank=len(hits) + 1,
+                            dense_rank=dense_rank.get(pos), lexical_rank=lexical_rank.get(pos)))
+            if len(hits) == k:
+                break
+        return hits
+
+
+_CACHE: dict[tuple[str, str], tuple[float, Retriever]] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def get_retriever(settings: Settings | None = None, embedder: Embedder | None = None) -> Retriever:
+    """A cached ``Retriever`` per index folder, reloaded when the index was rebuilt."""
+    settings = settings or Settings()
+    manifest = Path(settings.index_dir) / "manifest.json"
+    stamp = manifest.stat().st_mtime if manifest.exists() else -1.0
+    key = (str(Path(settings.index_dir).resolve()), embedder.fingerprint if embedder else "")
+    with _CACHE_LOCK:
+        cached = _CACHE.get(key)
+        if cached is None or cached[0] != stamp:
+            _CACHE[key] = (stamp, Retriever(settings, embedder))
+        return _CACHE[key][1]
+
+
+def search(
+    query: str,
+    k: int = 5,
+    filters: SearchFilters | None = None,
+    settings: Settings | None = None,
+    mode: Mode = "hybrid",
+    embedder: Embedder | None = None,
+) -> list[Hit]:
+    """Search the index in ``settings.data_dir`` (the project's Python API for retrieval)."""
+    return get_retriever(settings, embedder).search(query, k=k, filters=filters, mode=mode)
+
+
+def hit_title(chunk: Chunk) -> str:
+    """Document title for display: kind word plus trích yếu when known (``BÁO CÁO Kết quả …``)."""
+    meta = chunk.meta
+    parts = [str(meta[key]).strip() for key in ("title", "summary") if meta.get(key)]
+    return " ".join(parts) if parts else chunk.doc_id
+
+
+def hit_to_json(hit: Hit) -> dict[str, Any]:
+    """Exactly the fields of the ``soanthao search --json`` result."""
+    chunk = hit.chunk
+    year = chunk.meta.get("year")
+    return {
+        "rank": hit.rank,
+        "score": round(float(hit.score), 6),
+        "doc_id": chunk.doc_id,
+        "source": chunk.source,
+        "title": hit_title(chunk),
+        "unit": chunk.meta.get("unit"),
+        "year": int(year) if year is not None else None,
+        "kind": chunk.meta.get("kind"),
+        "section": chunk.section,
+        "text": chunk.text,
+        "line_start": chunk.line_start,
+        "line_end": chunk.line_end,
+    }
