@@ -357,7 +357,7 @@ def _title_after(text: str, pos: int, next_ref_start: int, provenance: bool) -> 
         return None
     stop = _STOP_AFTER_TITLE.search(tail, body_start)
     end = stop.start() if stop else len(tail)
-    title = _clean(tail[body_start:end]).rstrip(",:– -")
+    title = re.sub(r"(?:\s+(?:và|hoặc))+$", "", _clean(tail[body_start:end]).rstrip(",:– -")).rstrip(",:– -")
     if len(title) > 300:
         title = title[:300].rsplit(" ", 1)[0]
     return title or None
@@ -454,6 +454,7 @@ def find_citations(text: str) -> list[CitationRef]:
         date, issuer, after = _context_issuer_date(text, end, max(limit, end))
         title = _title_after(text, after, max(limit, after), provenance=bool(prov))
         if not prov and title and limit < len(text) and re.search(r"\w\s*$", text[after:limit]) \
+                and not re.search(r"(?:\bvà|\bhoặc|,)\s*$", text[after:limit]) \
                 and _clean(text[after:limit]).endswith(title):
             # the clause runs on through the next reference ("về tiếp tục thực hiện Chỉ thị số 05-CT/TW …")
             title = _title_after(text, after, min(len(text), after + 600), provenance=False)

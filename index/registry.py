@@ -1,0 +1,518 @@
+"""Registry of every directive the corpus cites or contains, with conflicts and evidence kept visible.
+
+What is stored is per *source file*: its content hash, the mentions found in it and the
+status facts (repeal / replacement clauses) it states. Everything a reader sees — the
+per-directive record with date, issuer, title, conflicts and status — is derived from
+those on demand. That makes the incremental rebuild trivial: a changed file replaces
+only its own entry (``update_text``), an unchanged one is skipped by hash, and a deleted
+one is dropped (``remove``).
+
+Status is set only from corpus evidence:
+
+* ``repealed``: a clause "<văn bản> … hết hiệu lực …" whose subject is the document, e.g.
+  Điều 90 khoản 2 of Luật 10/2022/QH15 (Pháp điển 44.13.LQ.90) for Pháp lệnh 34/2007/PL-UBTVQH11;
+* ``replaced``: "<văn bản> này … thay thế <văn bản>";
+* ``in_force``: the document is a Pháp điển source (its provenance line says it took effect and
+  the Pháp điển only consolidates provisions in force) and no repeal clause names it;
+* otherwise ``unknown``.
+
+Usage:
+    >>> reg = build_registry([("a.txt", "Chỉ thị số 33/CT-TTg ngày 26/11/2021 của Thủ tướng Chính phủ")])
+    >>> reg.get("33/CT-TTg").date
+    '2021-11-26'
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from index.citations import (
+    CitationRef,
+    find_citations,
+    issuer_from_symbol,
+    line_of,
+    normalize_for_citations,
+    parse_date,
+)
+from index.schema import ParsedDocument, content_hash
+
+logger = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+REGISTRY_FILENAME = "registry.json"
+
+_HEADING_RE = re.compile(
+    r"^\s*(?:\*\*)?\s*(?P<h>(?P<md>#{1,6})\s+.+|(?P<roman>[IVX]{1,5})\.\s+\S.*|(?P<num>\d{1,2}(?:\.\d{1,2})*)\.\s+\S.*"
+    r"|(?P<art>Điều\s+[\dA-Za-zĐ.]+\.\s+\S.*)|(?P<ch>Chương\s+[IVX]+))\s*$"
+)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One place a directive is cited (or, for a Pháp điển provenance line, contained)."""
+
+    id: str
+    source: str
+    line: int
+    section: str
+    sentence: str
+    raw: str
+    kind: str
+    date: str | None
+    issuer: str | None
+    title: str | None
+    article: str | None = None
+    effective: str | None = None
+
+
+@dataclass(frozen=True)
+class StatusFact:
+    """A clause in the corpus that changes a directive's status, with where it says so."""
+
+    target_id: str
+    status: str            # "repealed" | "replaced"
+    by_id: str | None      # the document whose clause it is ("10/2022/QH15")
+    by_article: str | None  # "Điều 90"
+    effective: str | None  # ISO date from which it applies, if stated
+    source: str
+    line: int
+    text: str
+
+
+@dataclass(frozen=True)
+class DirectiveRecord:
+    """Everything the corpus says about one directive."""
+
+    id: str
+    kind: str
+    symbol_text: str | None
+    issuer: str | None
+    date: str | None
+    title: str | None
+    status: str
+    status_evidence: dict[str, Any] | None
+    conflicts: tuple[dict[str, Any], ...]
+    mentions: tuple[Mention, ...]
+    suspect: bool = False           # a near-duplicate id far less attested than its twin
+    governing: bool = False         # contained in the corpus (Pháp điển), not only cited
+
+    @property
+    def citation(self) -> str:
+        """Standard form a clerk pastes: "Chỉ thị số 33/CT-TTg ngày 26/11/2021 của Thủ tướng Chính phủ về …"."""
+        parts = [f"{self.kind} số {self.symbol_text or self.id.split('@')[0]}"]
+        if self.date:
+            y, m, d = self.date.split("-")
+            parts.append(f"ngày {d}/{m}/{y}")
+        if self.issuer:
+            parts.append(f"của {self.issuer}")
+        if self.title:
+            t = self.title.rstrip(". ")
+            if re.match(r"(?:Quy chế|Quy định|Hướng dẫn)\b", t):
+                parts.append(f"ban hành {t}")
+            elif re.match(r"(?:về|Về)\b", t):
+                parts.append("về" + t[2:])
+            else:
+                first = t.split(" ", 1)[0]
+                lower = first.lower() if first[1:].islower() or len(first) == 1 else first
+                parts.append(f"về {lower}{t[len(first):]}")
+        return " ".join(parts)
+
+
+@dataclass
+class _SourceEntry:
+    content_hash: str
+    mentions: list[Mention] = field(default_factory=list)
+    facts: list[StatusFact] = field(default_factory=list)
+
+
+def _sections_by_line(lines: list[str]) -> list[str]:
+    """Section path (joined with " > ") in force at each line, from numbered/Markdown headings."""
+    stack: list[tuple[int, str]] = []
+    out: list[str] = []
+    for line in lines:
+        m = _HEADING_RE.match(line) if len(line) < 160 else None
+        if m:
+            if m.group("md"):
+                level = len(m.group("md"))
+            elif m.group("ch"):
+                level = 1
+            elif m.group("roman"):
+                level = 1
+            elif m.group("art"):
+                level = 3
+            else:
+                level = 1 + m.group("num").count(".") + 1
+            title = re.sub(r"\s+", " ", m.group("h").replace("*", "")).strip(" #")
+            stack = [s for s in stack if s[0] < level] + [(level, title)]
+        out.append(" > ".join(t for _, t in stack))
+    return out
+
+
+def _sentence_around(text: str, start: int, end: int, limit: int = 400) -> str:
+    """The sentence (or clause run) containing a mention, whitespace collapsed."""
+    left = max(text.rfind(". ", 0, start), text.rfind(".\n", 0, start), text.rfind("\n\n\n", 0, start))
+    left = max(left + 1, start - limit // 2)
+    m = re.compile(r"\.(?=\s+[A-ZĐÂĂÊÔƠƯ“\"-])|\.\s*$|\n\s*\n\s*\n").search(text, end)
+    right = min(m.start() + 1 if m else len(text), end + limit)
+    return re.sub(r"\s+", " ", text[left:right].replace("*", " ")).strip()
+
+
+_REPEAL_RE = re.compile(r"hết\s+hiệu\s+lực")
+_REPLACE_RE = re.compile(r"\bnày\b[^.;]{0,120}?\bthay\s+thế\s+")
+
+
+def _status_facts(source: str, text: str, refs: list[CitationRef]) -> list[StatusFact]:
+    """Repeal/replace clauses: the subject (first reference of the paragraph) is repealed."""
+    facts: list[StatusFact] = []
+    current: CitationRef | None = None
+    by_line: dict[int, list[CitationRef]] = defaultdict(list)
+    for r in refs:
+        by_line[line_of(text, r.span[0])].append(r)
+    lines = text.split("\n")
+    offset = 0
+    for lineno, line in enumerate(lines, 1):
+        line_refs = [r for r in by_line.get(lineno, []) if r.canonical_id]
+        for r in line_refs:
+            if r.article:
+                current = r
+        stripped = re.sub(r"^\s*(?:\d+\.|[a-zđ]\))\s*", "", line)
+        lead = len(line) - len(stripped)
+        rm = _REPEAL_RE.search(line)
+        if rm and line_refs and not line_refs[0].article:
+            first = line_refs[0]
+            if first.span[0] - offset <= lead + 1:
+                subjects = [r for r in line_refs if r.span[0] - offset < rm.start()]
+                # only references joined by "và" to the subject, not ones inside its title
+                chain = [subjects[0]]
+                for r in subjects[1:]:
+                    between = text[chain[-1].span[1]:r.span[0]]
+                    if re.search(r"\svà\s*$", between[-40:]) or re.search(r"\svà\s+(?:\S+\s+){0,1}$", between[-12:]):
+                        chain.append(r)
+                rest = line[rm.end():]
+                eff = parse_date(rest[:80]) if not re.match(r"\s*(?:thi\s+hành\s+)?kể\s+từ\s+ngày\s+\w+\s+này", rest) else None
+                eff = eff or (current.effective if current else None)
+                for r in chain:
+                    facts.append(StatusFact(r.canonical_id, "repealed", current.canonical_id if current else None,
+                                            current.article if current else None, eff, source, lineno, line.strip()))
+        pm = _REPLACE_RE.search(line)
+        if pm and current is not None:
+            after = [r for r in line_refs if r.span[0] - offset >= pm.end() - 1 and not r.article]
+            if after:
+                r = after[0]
+                facts.append(StatusFact(r.canonical_id, "replaced", current.canonical_id, current.article,
+                                        current.effective, source, lineno, line.strip()))
+        offset += len(line) + 1
+    return facts
+
+
+class Registry:
+    """Directives of a corpus; persisted as JSON next to the index.
+
+    Example:
+        >>> reg = Registry()
+        >>> reg.update_text("seeds/a.txt", "Nghị định số 04/2015/NĐ-CP ngày 09/01/2015 của Chính phủ")
+        True
+        >>> reg.get("04/2015/NĐ-CP").issuer
+        'Chính phủ'
+    """
+
+    def __init__(self) -> None:
+        self._sources: dict[str, _SourceEntry] = {}
+        self._records: dict[str, DirectiveRecord] | None = None
+
+    # --- building -----------------------------------------------------------------------
+    def update_text(self, source: str, text: str, hash_: str | None = None,
+                    sections: list[str] | None = None) -> bool:
+        """(Re)parse one source unless its content hash is unchanged. Returns True if it changed."""
+        text = normalize_for_citations(text)
+        hash_ = hash_ or content_hash(text)
+        old = self._sources.get(source)
+        if old is not None and old.content_hash == hash_:
+            return False
+        refs = find_citations(text)
+        lines = text.split("\n")
+        sections = sections or _sections_by_line(lines)
+        mentions = []
+        for r in refs:
+            if r.canonical_id is None:
+                continue
+            ln = line_of(text, r.span[0])
+            mentions.append(Mention(
+                id=r.canonical_id, source=source, line=ln, section=sections[ln - 1] if ln - 1 < len(sections) else "",
+                sentence=_sentence_around(text, *r.span), raw=r.raw, kind=r.kind, date=r.date,
+                issuer=r.issuer, title=r.title, article=r.article, effective=r.effective,
+            ))
+        self._sources[source] = _SourceEntry(hash_, mentions, _status_facts(source, text, refs))
+        self._records = None
+        logger.debug("registry: %s → %d mentions", source, len(mentions))
+        return True
+
+    def update_document(self, doc: ParsedDocument, text: str | None = None) -> bool:
+        """From a pipeline ``ParsedDocument``: sections come from its blocks' ``section_path``.
+
+        ``text`` (the normalized file text) gives exact lines; without it the blocks are
+        joined line-faithfully (each block placed at its ``line_start``).
+        """
+        n_lines = max((b.line_end for b in doc.blocks), default=0)
+        sections = [""] * max(n_lines, 1)
+        lines = [""] * max(n_lines, 1)
+        for b in doc.blocks:
+            for ln in range(b.line_start, b.line_end + 1):
+                sections[ln - 1] = " > ".join(b.section_path)
+            lines[b.line_start - 1] = b.text
+        if text is None:
+            text = "\n".join(lines)
+        return self.update_text(doc.meta.source, text, doc.content_hash, sections)
+
+    def remove(self, source: str) -> None:
+        self._sources.pop(source, None)
+        self._records = None
+
+    @property
+    def sources(self) -> dict[str, str]:
+        return {s: e.content_hash for s, e in self._sources.items()}
+
+    # --- reading ------------------------------------------------------------------------
+    def records(self) -> dict[str, DirectiveRecord]:
+        if self._records is None:
+            self._records = _aggregate(self._sources)
+        return self._records
+
+    def get(self, directive_id: str) -> DirectiveRecord | None:
+        return self.records().get(directive_id)
+
+    def __contains__(self, directive_id: str) -> bool:
+        return directive_id in self.records()
+
+    def __len__(self) -> int:
+        return len(self.records())
+
+    def nearest(self, directive_id: str, exclude_suspect: bool = True) -> str | None:
+        """The most similar known id (rapidfuzz), preferring the same document type."""
+        from rapidfuzz import fuzz, process
+
+        records = self.records()
+        rec = records.get(directive_id)
+        twins = [c["other_id"] for c in (rec.conflicts if rec else ()) if c.get("field") == "id"]
+        if not twins:
+            twins = [k for k in records if k != directive_id and _dedup_key(k) == _dedup_key(directive_id)]
+        if twins:
+            return max(twins, key=lambda t: len(records[t].mentions))
+        base = directive_id.split("@")[0]
+        choices = {k: k.split("@")[0] for k, v in records.items()
+                   if k != directive_id and not (exclude_suspect and v.suspect)}
+        tail = re.split(r"[/-]", base, maxsplit=1)[-1]
+        same_type = {k: v for k, v in choices.items() if v.endswith(tail.split("/")[-1])}
+        pool = same_type or choices
+        best = process.extract(base, pool, scorer=fuzz.ratio, score_cutoff=70, limit=5)
+        if not best:
+            return None
+        return max(best, key=lambda b: (b[1], len(records[b[2]].mentions)))[2]
+
+    # --- persistence --------------------------------------------------------------------
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT_VERSION,
+            "sources": {s: {"content_hash": e.content_hash, "mentions": [asdict(m) for m in e.mentions],
+                            "facts": [asdict(f) for f in e.facts]} for s, e in sorted(self._sources.items())},
+            "directives": {k: _record_json(v) for k, v in sorted(self.records().items())},
+        }
+
+    def save(self, path: Path) -> None:
+        """Write atomically (write aside, then rename)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(self.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> "Registry":
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if data.get("format") != FORMAT_VERSION:
+            raise ValueError(f"registry {path}: format {data.get('format')} != {FORMAT_VERSION}; rebuild it")
+        reg = cls()
+        for s, e in data["sources"].items():
+            reg._sources[s] = _SourceEntry(e["content_hash"], [Mention(**m) for m in e["mentions"]],
+                                           [StatusFact(**f) for f in e["facts"]])
+        return reg
+
+
+def _record_json(r: DirectiveRecord) -> dict[str, Any]:
+    d = asdict(r)
+    d["mentions"] = [{"source": m.source, "line": m.line, "section": m.section} for m in r.mentions]
+    d["citation"] = r.citation
+    return d
+
+
+def _dedup_key(directive_id: str) -> str:
+    """Ids that differ only by year (04/2014 vs 04/2015) or QĐ/QĐi share a key.
+
+    Ids without a year (``26/CT-TTg``) never pair with dated ones (``26/2001/CT-TTg``):
+    those are different documents by numbering convention.
+    """
+    base = directive_id.replace("QĐi/", "QĐ/")
+    return re.sub(r"^(\d+)/(?:19|20)\d\d/", r"\1/YYYY/", base)
+
+
+def _year_of(directive_id: str) -> int | None:
+    m = re.match(r"^\d+/((?:19|20)\d\d)/", directive_id)
+    return int(m.group(1)) if m else None
+
+
+def _pick(values: list[str]) -> str | None:
+    if not values:
+        return None
+    counts = Counter(values)
+    return max(counts, key=lambda v: (counts[v], len(v)))
+
+
+def _aggregate(sources: dict[str, _SourceEntry]) -> dict[str, DirectiveRecord]:
+    by_id: dict[str, list[Mention]] = defaultdict(list)
+    for entry in sources.values():
+        for m in entry.mentions:
+            by_id[_mention_id(m)].append(m)
+    facts: dict[str, list[StatusFact]] = defaultdict(list)
+    for entry in sources.values():
+        for f in entry.facts:
+            facts[f.target_id].append(f)
+
+    groups: dict[str, list[str]] = defaultdict(list)
+    for did in by_id:
+        groups[_dedup_key(did)].append(did)
+
+    records: dict[str, DirectiveRecord] = {}
+    for did, mentions in by_id.items():
+        mentions.sort(key=lambda m: (m.source, m.line))
+        prov = [m for m in mentions if m.article]
+        cited = [m for m in mentions if not m.article]
+        conflicts: list[dict[str, Any]] = []
+        # date: the governing text's own date wins; otherwise the stated dates (conflicts kept)
+        prov_dates = [m.date for m in prov if m.date]
+        stated = defaultdict(list)
+        for m in cited:
+            if m.date:
+                stated[m.date].append({"source": m.source, "line": m.line, "text": m.raw})
+        date = _pick(prov_dates) or _pick([m.date for m in cited if m.date])
+        if len(stated) > 1 or (prov_dates and stated and set(stated) - {date}):
+            conflicts.append({"field": "date", "values": [
+                {"value": v, "mentions": ms} for v, ms in sorted(stated.items())]})
+        issuers = [m.issuer for m in (prov or cited) if m.issuer]
+        symbol_issuer = issuer_from_symbol(_symbol_part(did))
+        issuer = _pick([_issuer_core(i) for i in issuers]) or symbol_issuer
+        distinct_issuers = {_issuer_core(i) for i in issuers}
+        if len(distinct_issuers) > 1:
+            conflicts.append({"field": "issuer", "values": sorted(distinct_issuers)})
+        titles = [m.title for m in prov if m.title] or [m.title for m in cited if m.title]
+        title = _pick(titles)
+        # near-duplicates: same number and type one year apart (a likely typo), or QĐ/QĐi variants
+        twins = [t for t in groups[_dedup_key(did)] if t != did
+                 and (_year_of(t) is None or abs((_year_of(t) or 0) - (_year_of(did) or 0)) == 1)]
+        suspect = False
+        for t in twins:
+            kind = "symbol_variant" if did.replace("QĐi/", "QĐ/") == t.replace("QĐi/", "QĐ/") else "near_duplicate_id"
+            conflicts.append({"field": "id", "kind": kind, "other_id": t,
+                              "mentions": len(mentions), "other_mentions": len(by_id[t])})
+            # suspect: a bare, once-off citation one year away from a well-attested twin
+            # (04/2014/NĐ-CP once, undated, beside 04/2015/NĐ-CP four times)
+            if (kind == "near_duplicate_id" and 2 * len(mentions) <= len(by_id[t]) and not prov
+                    and not any(m.date or m.title for m in mentions)
+                    and abs((_year_of(did) or 0) - (_year_of(t) or 0)) == 1):
+                suspect = True
+        status, evidence = "unknown", None
+        if facts.get(did):
+            f = facts[did][0]
+            status = f.status
+            evidence = {"source": f.source, "line": f.line, "text": f.text, "by": f.by_id,
+                        "article": f.by_article, "effective": f.effective}
+        elif prov:
+            p = prov[0]
+            status = "in_force"
+            evidence = {"source": p.source, "line": p.line, "text": p.sentence[:300], "by": None,
+                        "article": p.article, "effective": p.effective}
+        records[did] = DirectiveRecord(
+            id=did, kind=_pick([m.kind for m in (prov or mentions)]) or mentions[0].kind,
+            symbol_text=_symbol_of(did), issuer=issuer, date=date, title=title, status=status,
+            status_evidence=evidence, conflicts=tuple(conflicts), mentions=tuple(mentions),
+            suspect=suspect, governing=bool(prov),
+        )
+    return records
+
+
+def _mention_id(m: Mention) -> str:
+    return m.id
+
+
+def _symbol_of(directive_id: str) -> str:
+    return directive_id.split("@")[0]
+
+
+def _symbol_part(directive_id: str) -> str:
+    """"33/CT-TTg" → "CT-TTg"; "25-NQ/TW" → "NQ/TW" (what ``issuer_from_symbol`` reads)."""
+    core = _symbol_of(directive_id)
+    return re.sub(r"^\d+[-/]", "", core)
+
+
+def _issuer_core(issuer: str) -> str:
+    """"Chủ tịch UBND tỉnh X" and "UBND tỉnh X" name the same issuing authority."""
+    return re.sub(r"^Chủ tịch ", "", issuer)
+
+
+def build_registry(items: Iterable[ParsedDocument | tuple[str, str] | Path],
+                   corpus_root: Path | None = None, registry: Registry | None = None) -> Registry:
+    """Registry from pipeline documents, ``(source, text)`` pairs or file paths.
+
+    Args:
+        items: ``ParsedDocument`` (preferred: sections from the structure parser),
+            ``(source, text)`` pairs, or paths (read as UTF-8; ``source`` relative to
+            ``corpus_root``).
+        corpus_root: root for making paths relative.
+        registry: an existing registry to update incrementally (unchanged hashes skipped).
+    """
+    reg = registry or Registry()
+    for item in items:
+        if isinstance(item, ParsedDocument):
+            reg.update_document(item)
+        elif isinstance(item, tuple):
+            reg.update_text(item[0], item[1])
+        else:
+            path = Path(item)
+            source = path.relative_to(corpus_root).as_posix() if corpus_root else path.name
+            reg.update_text(source, path.read_text(encoding="utf-8"))
+    return reg
+
+
+def corpus_files(corpus_root: Path, ignore: Iterable[str] = ("SOURCES.md", "README.md", "PROVENANCE.md")) -> list[Path]:
+    return sorted(p for p in Path(corpus_root).rglob("*") if p.is_file() and p.suffix in {".txt", ".md"}
+                  and p.name not in set(ignore))
+
+
+def load_or_build(settings: Any, rebuild: bool = False) -> Registry:
+    """The registry at ``settings.index_dir / registry.json``, refreshed against the corpus."""
+    path = Path(settings.index_dir) / REGISTRY_FILENAME
+    reg = Registry.load(path) if path.exists() and not rebuild else Registry()
+    files = corpus_files(settings.corpus_dir, settings.ignore_names)
+    present = {p.relative_to(settings.corpus_dir).as_posix() for p in files}
+    changed = False
+    for gone in set(reg.sources) - present:
+        reg.remove(gone)
+        changed = True
+    for p in files:
+        src = p.relative_to(settings.corpus_dir).as_posix()
+        raw = p.read_bytes()
+        h = content_hash(raw)
+        if reg.sources.get(src) != h:
+            reg.update_text(src, raw.decode("utf-8"), h)
+            changed = True
+    if changed or not path.exists():
+        try:
+            reg.save(path)
+        except OSError as exc:
+            logger.warning("registry not saved to %s: %s", path, exc)
+    return reg
