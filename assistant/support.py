@@ -1,0 +1,310 @@
+"""Does a cited passage support a draft sentence? A score in [0, 1] and its calibrated threshold.
+
+The score mixes two signals, because each alone fails in a known way:
+lexical containment (syllables and syllable bigrams of the sentence found in the
+passage) is exact for extractive sentences but blind to paraphrase; embedding
+cosine (the sentence against the passage and against each passage sentence, best
+kept) catches paraphrase but rates any on-topic sentence as similar. Before
+scoring, placeholders (``[số đơn]``), digits, unit level words and the target's /
+precedent's own names are masked, so an adapted sentence is judged on what it
+*says*, not on the names that adaptation changed.
+
+The threshold (and the lexical weight) are chosen on the dev split of the hand-
+labelled pairs in ``eval/data/support_pairs.jsonl`` by ``calibrate_support_threshold``
+and stored per embedding-model fingerprint in ``assistant/support_threshold.json``;
+an unknown model falls back to the lexical-only entry, never to a made-up number.
+
+Example:
+    >>> from index.embed import FakeEmbedder
+    >>> scorer = SupportScorer(FakeEmbedder(), SupportConfig(threshold=0.5, lexical_weight=1.0))
+    >>> scorer.score("Xã đã tiếp [số đơn] đơn.", "Trong năm xã đã tiếp 16 đơn.") > 0.9
+    True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+from assistant.adapt import PLACEHOLDER_RE
+from assistant.sentences import split_sentences
+from index.embed import Embedder
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "SupportConfig",
+    "SupportScorer",
+    "syllables",
+    "mask_for_support",
+    "lexical_support",
+    "support_score",
+    "load_support_config",
+    "calibrate_support_threshold",
+    "THRESHOLD_PATH",
+    "PAIRS_PATH",
+]
+
+THRESHOLD_PATH = Path(__file__).resolve().parent / "support_threshold.json"
+PAIRS_PATH = Path(__file__).resolve().parent.parent / "eval" / "data" / "support_pairs.jsonl"
+LEXICAL_KEY = "lexical-only"
+DEFAULT_LEXICAL_WEIGHT = 0.6
+_LEVEL_WORDS = re.compile(r"(?<!\w)(?:thị trấn|thị xã|phường|xã)(?!\s+hội)(?!\w)", re.I)
+_CITATION_MARK = re.compile(r"\[\d+(?:\s*[,;]\s*\d+)*\]")
+
+
+def syllables(text: str) -> list[str]:
+    """Lower-cased NFC syllables, digits dropped (figures are judged by the leak check, not here)."""
+    text = unicodedata.normalize("NFC", text).lower()
+    return [t for t in re.findall(r"[^\W\d_]+", text)]
+
+
+def mask_for_support(text: str, names: Iterable[str] = ()) -> str:
+    """Remove placeholders, citation markers, unit level words and the given names."""
+    text = unicodedata.normalize("NFC", text)
+    text = _CITATION_MARK.sub(" ", text)
+    text = PLACEHOLDER_RE.sub(" ", text)
+    for name in sorted({n for n in names if n and n.strip()}, key=len, reverse=True):
+        text = re.sub(r"(?<!\w)" + re.escape(name) + r"(?!\w)", " ", text, flags=re.I)
+    text = _LEVEL_WORDS.sub(" ", text)
+    return text
+
+
+def _bigrams(tokens: Sequence[str]) -> set[tuple[str, str]]:
+    return set(zip(tokens, tokens[1:]))
+
+
+def lexical_support(sentence: str, passage: str) -> float:
+    """Mean of unigram and bigram containment of the sentence in the passage (already masked)."""
+    s_tok = syllables(sentence)
+    p_tok = syllables(passage)
+    if not s_tok:
+        return 0.0
+    p_set = set(p_tok)
+    uni = sum(1 for t in s_tok if t in p_set) / len(s_tok)
+    s_bi = _bigrams(s_tok)
+    if not s_bi:
+        return uni
+    p_bi = _bigrams(p_tok)
+    bi = len(s_bi & p_bi) / len(s_bi)
+    return 0.5 * uni + 0.5 * bi
+
+
+@dataclass(frozen=True)
+class SupportConfig:
+    """A calibrated decision rule: ``score >= threshold`` means supported.
+
+    Args:
+        threshold: the cut-off on the combined score.
+        lexical_weight: weight of lexical containment; ``1 - lexical_weight`` goes to cosine.
+        fingerprint: embedding-model fingerprint the rule was calibrated with (``lexical-only`` if none).
+        model_id, dataset_sha256, dev, test: provenance and the measured precision/recall.
+    """
+
+    threshold: float
+    lexical_weight: float = DEFAULT_LEXICAL_WEIGHT
+    fingerprint: str = LEXICAL_KEY
+    model_id: str = ""
+    dataset_sha256: str = ""
+    dev: dict[str, Any] = field(default_factory=dict)
+    test: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.lexical_weight <= 1.0:
+            raise ValueError(f"lexical_weight must be in [0, 1], got {self.lexical_weight}")
+
+
+class SupportScorer:
+    """Scores sentence/passage pairs with one embedder and one calibrated config.
+
+    Embeddings of passage sentences are cached, so verifying many sentences against the
+    same few cited passages embeds each passage once.
+
+    Example:
+        >>> scorer = SupportScorer(embedder, load_support_config(embedder))  # doctest: +SKIP
+        >>> scorer.supported("câu nháp", "đoạn nguồn")  # doctest: +SKIP
+    """
+
+    def __init__(self, embedder: Embedder | None, config: SupportConfig):
+        if config.lexical_weight < 1.0 and embedder is None:
+            raise ValueError("an embedder is required when lexical_weight < 1")
+        self.embedder = embedder
+        self.config = config
+        self._cache: dict[str, np.ndarray] = {}
+
+    def _embed(self, texts: Sequence[str]) -> list[np.ndarray]:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            assert self.embedder is not None
+            vectors = self.embedder.embed_passages(missing)
+            for t, v in zip(missing, vectors):
+                self._cache[t] = np.asarray(v, dtype=np.float32)
+        return [self._cache[t] for t in texts]
+
+    def cosine(self, sentence: str, passage: str) -> float:
+        """Best cosine of the sentence against the passage or any of its sentences."""
+        parts = [passage] + [s.text for s in split_sentences(passage) if len(s.text) > 20]
+        vecs = self._embed([sentence, *parts])
+        s = vecs[0]
+        return float(max(0.0, max(float(np.dot(s, p)) for p in vecs[1:])))
+
+    def score(self, sentence: str, passage: str, sentence_names: Iterable[str] = (),
+              passage_names: Iterable[str] = ()) -> float:
+        s = mask_for_support(sentence, sentence_names)
+        p = mask_for_support(passage, passage_names)
+        lex = lexical_support(s, p)
+        w = self.config.lexical_weight
+        if w >= 1.0 or not syllables(s):
+            return lex
+        return w * lex + (1.0 - w) * self.cosine(s, p)
+
+    def supported(self, sentence: str, passage: str, sentence_names: Iterable[str] = (),
+                  passage_names: Iterable[str] = ()) -> bool:
+        return self.score(sentence, passage, sentence_names, passage_names) >= self.config.threshold
+
+
+def support_score(sentence: str, passage: str, embedder: Embedder | None,
+                  lexical_weight: float = DEFAULT_LEXICAL_WEIGHT, names: Iterable[str] = ()) -> float:
+    """One-off support score (see ``SupportScorer`` to score many pairs)."""
+    weight = 1.0 if embedder is None else lexical_weight
+    return SupportScorer(embedder, SupportConfig(threshold=0.0, lexical_weight=weight)).score(
+        sentence, passage, names, names
+    )
+
+
+# --------------------------------------------------------------------------- config file
+
+
+def load_support_config(embedder: Embedder | None = None, path: Path = THRESHOLD_PATH) -> SupportConfig:
+    """The calibrated rule for this embedder, else the lexical-only rule.
+
+    Raises:
+        FileNotFoundError: when the threshold file is missing (run ``calibrate_support_threshold``).
+    """
+    if not Path(path).is_file():
+        raise FileNotFoundError(
+            f"support threshold file not found: {path}; run "
+            "`python -m assistant.support` to calibrate it on eval/data/support_pairs.jsonl"
+        )
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    entries: dict[str, dict[str, Any]] = data.get("models", {})
+    if embedder is not None and embedder.fingerprint in entries:
+        return SupportConfig(**entries[embedder.fingerprint])
+    if embedder is not None:
+        log.info("no support threshold calibrated for model %s; using the lexical-only rule", embedder.model_id)
+    if LEXICAL_KEY not in entries:
+        raise KeyError(f"{path} has no '{LEXICAL_KEY}' entry; recalibrate")
+    return SupportConfig(**entries[LEXICAL_KEY])
+
+
+def read_pairs(path: Path = PAIRS_PATH) -> list[dict[str, Any]]:
+    """The labelled pairs (sentence, passage, supported, kind, split)."""
+    rows = []
+    for i, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        missing = {"sentence", "passage", "supported", "split"} - row.keys()
+        if missing:
+            raise ValueError(f"{path}:{i}: missing fields {sorted(missing)}")
+        rows.append(row)
+    return rows
+
+
+def calibrate_support_threshold(
+    embedder: Embedder | None,
+    pairs_path: Path = PAIRS_PATH,
+    out_path: Path | None = THRESHOLD_PATH,
+    weights: Sequence[float] = (1.0, 0.8, 0.6, 0.4, 0.2),
+) -> SupportConfig:
+    """Choose the lexical weight and threshold on the dev split; report on test; store the result.
+
+    The weight with the best dev F1 wins (ties → more lexical, which is cheaper and
+    easier to explain); its threshold comes from ``eval.metrics.judge_quality.calibrate_threshold``.
+    The held-out test split is only evaluated, never tuned on.
+
+    Args:
+        embedder: the embedding model (None: lexical-only calibration).
+        pairs_path: the labelled pairs.
+        out_path: the JSON file to update (one entry per model fingerprint); None to not write.
+        weights: lexical weights to try (only 1.0 when ``embedder`` is None).
+
+    Returns:
+        The chosen ``SupportConfig`` with dev and test precision/recall.
+    """
+    from eval.metrics.judge_quality import calibrate_threshold, evaluate_threshold
+
+    rows = read_pairs(pairs_path)
+    dataset_sha = hashlib.sha256(Path(pairs_path).read_bytes()).hexdigest()
+    dev = [r for r in rows if r["split"] == "dev"]
+    test = [r for r in rows if r["split"] == "test"]
+    if not dev:
+        raise ValueError(f"{pairs_path} has no dev pairs")
+    if embedder is None:
+        weights = (1.0,)
+    best: tuple[float, float, Any] | None = None
+    for w in weights:
+        scorer = SupportScorer(embedder if w < 1.0 else None, SupportConfig(threshold=0.0, lexical_weight=w))
+        scores = [scorer.score(r["sentence"], r["passage"]) for r in dev]
+        cal = calibrate_threshold(scores, [bool(r["supported"]) for r in dev])
+        if best is None or cal.dev.f1 > best[2].dev.f1 + 1e-9:
+            best = (w, cal.threshold, cal)
+    assert best is not None
+    weight, threshold, cal = best
+    scorer = SupportScorer(embedder if weight < 1.0 else None, SupportConfig(threshold=threshold, lexical_weight=weight))
+    test_scores = evaluate_threshold(
+        [scorer.score(r["sentence"], r["passage"]) for r in test], [bool(r["supported"]) for r in test], threshold
+    ) if test else None
+    config = SupportConfig(
+        threshold=round(float(threshold), 6),
+        lexical_weight=weight,
+        fingerprint=embedder.fingerprint if (embedder is not None and weight < 1.0) else LEXICAL_KEY,
+        model_id=embedder.model_id if (embedder is not None and weight < 1.0) else "",
+        dataset_sha256=dataset_sha,
+        dev={**asdict(cal.dev), "n": len(dev)},
+        test={**asdict(test_scores), "n": len(test)} if test_scores else {},
+    )
+    if out_path is not None:
+        _store(config, Path(out_path), embedder)
+    return config
+
+
+def _store(config: SupportConfig, path: Path, embedder: Embedder | None) -> None:
+    data: dict[str, Any] = {"models": {}}
+    if path.is_file():
+        data = json.loads(path.read_text(encoding="utf-8"))
+        data.setdefault("models", {})
+    key = embedder.fingerprint if embedder is not None else LEXICAL_KEY
+    data["models"][key] = asdict(config)
+    data["about"] = ("Support thresholds calibrated by assistant.support.calibrate_support_threshold on the "
+                     "dev split of eval/data/support_pairs.jsonl; test = held-out split. One entry per "
+                     "embedding-model fingerprint; 'lexical-only' is used for any other model.")
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    log.info("support threshold %.4f (lexical weight %.1f) stored in %s", config.threshold, config.lexical_weight, path)
+
+
+def main() -> None:  # pragma: no cover - a maintenance command
+    """Calibrate the lexical-only rule and, when it can be loaded, the real embedding model."""
+    logging.basicConfig(level=logging.INFO)
+    print(json.dumps(asdict(calibrate_support_threshold(None)), ensure_ascii=False, indent=2))
+    try:
+        from index.embed import load_embedder
+        from index.settings import Settings
+
+        embedder = load_embedder(Settings())
+    except (ImportError, OSError) as exc:
+        log.warning("real embedding model not available (%s); only the lexical-only rule was calibrated", exc)
+        return
+    print(json.dumps(asdict(calibrate_support_threshold(embedder)), ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

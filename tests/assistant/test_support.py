@@ -1,0 +1,82 @@
+import json
+
+import pytest
+
+from assistant.support import (
+    LEXICAL_KEY,
+    SupportConfig,
+    SupportScorer,
+    calibrate_support_threshold,
+    lexical_support,
+    load_support_config,
+    mask_for_support,
+    support_score,
+)
+from index.embed import FakeEmbedder
+
+PASSAGE = ("Công tác tiếp dân, giải quyết đơn thư được cấp ủy, chính quyền quan tâm lãnh đạo. "
+           "Trong năm đã tiếp 16 đơn, các đơn đề nghị đều được giải quyết cơ bản.")
+
+
+def test_mask_removes_placeholders_names_levels_and_markers():
+    masked = mask_for_support("UBND xã Ngọc Kỳ đã tiếp [số đơn] đơn [1].", ["Ngọc Kỳ"])
+    assert masked.split() == ["UBND", "đã", "tiếp", "đơn", "."]
+
+
+def test_lexical_support_hand_computed():
+    # sentence syllables: a b c d ; passage has a b c → unigram 3/4, bigrams ab bc cd → 2/3
+    assert lexical_support("a b c d", "x a b c") == pytest.approx(0.5 * 3 / 4 + 0.5 * 2 / 3)
+    assert lexical_support("", "a b") == 0.0
+    assert lexical_support("a", "a b") == 1.0
+
+
+def test_extractive_sentence_scores_high_and_unrelated_low():
+    scorer = SupportScorer(None, SupportConfig(threshold=0.5, lexical_weight=1.0))
+    assert scorer.score("Trong năm đã tiếp [số đơn] đơn, các đơn đề nghị đều được giải quyết cơ bản.", PASSAGE) == 1.0
+    unrelated = scorer.score("Xã tổ chức tiêm phòng vắc xin cho đàn gia súc trên địa bàn.", PASSAGE)
+    assert unrelated < 0.3
+
+
+def test_names_are_masked_on_both_sides():
+    scorer = SupportScorer(None, SupportConfig(threshold=0.5, lexical_weight=1.0))
+    s = scorer.score("Ngọc Kỳ là xã nằm ở phía Tây.", "Quang Khải là xã nằm ở phía Tây.", ["Ngọc Kỳ"], ["Quang Khải"])
+    assert s == 1.0
+
+
+def test_combined_score_uses_the_embedder():
+    emb = FakeEmbedder()
+    score = support_score("Trong năm đã tiếp [số đơn] đơn.", PASSAGE, emb, lexical_weight=0.5)
+    assert 0.5 < score <= 1.0
+    assert emb.passages_embedded > 0
+    with pytest.raises(ValueError):
+        SupportScorer(None, SupportConfig(threshold=0.5, lexical_weight=0.5))
+
+
+def _pairs(tmp_path):
+    rows = []
+    good = [("Trong năm đã tiếp [số đơn] đơn.", PASSAGE),
+            ("Công tác tiếp dân được cấp ủy quan tâm lãnh đạo.", PASSAGE)]
+    bad = [("Xã tổ chức tiêm phòng vắc xin cho đàn gia súc.", PASSAGE),
+           ("Hội nông dân vận động xây dựng nông thôn mới.", PASSAGE)]
+    for split in ("dev", "test"):
+        rows += [{"sentence": s, "passage": p, "supported": True, "kind": "extractive", "split": split} for s, p in good]
+        rows += [{"sentence": s, "passage": p, "supported": False, "kind": "off_topic", "split": split} for s, p in bad]
+    path = tmp_path / "pairs.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    return path
+
+
+def test_calibration_writes_per_model_entries(tmp_path):
+    pairs = _pairs(tmp_path)
+    out = tmp_path / "thr.json"
+    lexical = calibrate_support_threshold(None, pairs, out)
+    assert lexical.fingerprint == LEXICAL_KEY and lexical.lexical_weight == 1.0
+    assert lexical.dev["precision"] == 1.0 and lexical.dev["recall"] == 1.0 and lexical.test["n"] == 4
+    emb = FakeEmbedder()
+    calibrate_support_threshold(emb, pairs, out)
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert set(data["models"]) == {LEXICAL_KEY, emb.fingerprint}
+    assert load_support_config(emb, out).threshold == data["models"][emb.fingerprint]["threshold"]
+    assert load_support_config(FakeEmbedder(fingerprint="other"), out).fingerprint == LEXICAL_KEY
+    with pytest.raises(FileNotFoundError):
+        load_support_config(None, tmp_path / "missing.json")

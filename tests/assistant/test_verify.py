@@ -1,0 +1,93 @@
+from assistant.adapt import UnitRef, parse_clerk_facts
+from assistant.support import SupportConfig, SupportScorer
+from assistant.verify import Citation, CitedSentence, format_markers, parse_cited_text, verify_draft
+
+TARGET = UnitRef.parse("UBND xã Ngọc Kỳ", parents=["huyện Tứ Kỳ"])
+SOURCES = [
+    Citation(1, "000", "seeds/000.txt", "III > 4. Công tác tiếp dân",
+             "Công tác tiếp dân, giải quyết đơn thư được cấp ủy, chính quyền quan tâm lãnh đạo. "
+             "Trong năm đã tiếp 16 đơn, các đơn đề nghị đều được giải quyết cơ bản.",
+             unit="UBND xã Quang Khải", unit_name="Quang Khải", year=2023),
+    Citation(2, "001", "seeds/001.txt", "II > 4. Công tác tiếp dân",
+             "Triển khai thực hiện có hiệu quả Chỉ thị 35-CT/TW ngày 26/5/2014 của Bộ Chính trị về tăng cường "
+             "sự lãnh đạo của Đảng đối với công tác tiếp công dân. Công tác tiếp công dân thường xuyên và định kỳ "
+             "được triển khai thực hiện tại phòng tiếp dân của xã Quang Trung.",
+             unit="UBND xã Quang Trung", unit_name="Quang Trung", year=2024),
+]
+LEXICAL = SupportScorer(None, SupportConfig(threshold=0.6, lexical_weight=1.0))
+
+
+def run(sentences, strict=False, facts="", registry=None):
+    return verify_draft(sentences, SOURCES, None, registry=registry, target_unit=TARGET,
+                        clerk_facts=parse_clerk_facts(facts), precedent_units=["UBND phường Lam Sơn"],
+                        strict=strict, target_year=2024, scorer=LEXICAL)
+
+
+def test_parse_cited_text_markers_and_placeholders():
+    parsed = parse_cited_text("Xã đã tiếp [số đơn] đơn [1]. Công tác tiếp dân được quan tâm. [2] Câu ba [1, 2].")
+    assert parsed == [
+        parsed[0].__class__("Xã đã tiếp [số đơn] đơn.", (1,)),
+        parsed[0].__class__("Công tác tiếp dân được quan tâm.", (2,)),
+        parsed[0].__class__("Câu ba.", (1, 2)),
+    ]
+    assert format_markers("Câu ba.", (1, 2)) == "Câu ba [1][2]."
+    assert format_markers("Câu", ()) == "Câu"
+
+
+def test_supported_sentence_passes():
+    r = run([CitedSentence("Trong năm đã tiếp [số đơn] đơn, các đơn đề nghị đều được giải quyết cơ bản.", (1,))])
+    s = r.sentences[0]
+    assert s.supported and s.citations == (1,) and s.support == 1.0
+    assert r.leaks == () and r.warnings == ()
+    assert r.text == "Trong năm đã tiếp [số đơn] đơn, các đơn đề nghị đều được giải quyết cơ bản [1]."
+
+
+def test_wrong_and_missing_citation_numbers_are_corrected():
+    r = run([CitedSentence("Công tác tiếp công dân thường xuyên và định kỳ được triển khai thực hiện tại phòng tiếp dân của xã.", (1,)),
+             CitedSentence("Trong năm đã tiếp [số đơn] đơn.", (7,))])
+    assert [s.citations for s in r.sentences] == [(2,), (1,)]
+    assert all(s.supported for s in r.sentences)
+    assert any("[1] → [2]" in w for w in r.warnings)
+    assert any("[7] không tồn tại" in w for w in r.warnings)
+
+
+def test_unsupported_flagged_then_removed_in_strict_mode():
+    sent = [CitedSentence("Xã tổ chức tiêm phòng vắc xin cho đàn gia súc trên địa bàn.", (1,))]
+    r = run(sent)
+    assert not r.sentences[0].supported and "unsupported" in r.sentences[0].problems and not r.sentences[0].removed
+    strict = run(sent, strict=True)
+    assert strict.sentences[0].removed and strict.text == ""
+
+
+def test_register_check_flags_first_person():
+    r = run([CitedSentence("Chúng tôi đã tiếp [số đơn] đơn, các đơn đề nghị đều được giải quyết cơ bản.", (1,))])
+    assert "register:chúng tôi" in r.sentences[0].problems
+    assert any("chúng tôi" in w.lower() for w in r.warnings)
+
+
+def test_leaks_of_other_units_figures_and_names():
+    r = run([CitedSentence("Trong năm đã tiếp 16 đơn, các đơn đề nghị đều được giải quyết cơ bản.", (1,)),
+             CitedSentence("Công tác tiếp công dân được triển khai tại phòng tiếp dân của xã Quang Trung.", (2,))])
+    assert set(r.leaks) == {"16", "Quang Trung"}
+    # the clerk's own figure is not a leak, even when a precedent has the same number
+    ok = run([CitedSentence("Trong năm đã tiếp 16 đơn, các đơn đề nghị đều được giải quyết cơ bản.", (1,))], facts="nhận 16 đơn")
+    assert ok.leaks == ()
+
+
+def test_directive_references_are_checked():
+    r = run([CitedSentence("Triển khai thực hiện có hiệu quả Chỉ thị 35-CT/TW ngày 26/5/2014 của Bộ Chính trị "
+                           "và Chỉ thị số 99/CT-TTg về công tác tiếp công dân.", (2,))])
+    by_id = {d.id: d for d in r.directives}
+    assert by_id["35-CT/TW"].problems == ()
+    assert by_id["99/CT-TTg"].problems[0]["code"] == "unknown_id"
+    assert r.leaks == ()  # directive numbers and dates are national, never leaks
+
+    class Registry:
+        def get(self, i):
+            return None if i == "99/CT-TTg" else object()
+
+        def nearest(self, i):
+            return "33/CT-TTg"
+
+    r2 = run([CitedSentence("Thực hiện Chỉ thị số 99/CT-TTg về công tác tiếp công dân.", (2,))], registry=Registry())
+    assert r2.directives[0].problems[0]["suggestion"] == "33/CT-TTg"
