@@ -50,6 +50,73 @@ def run_guarded(fn: Callable[[], Any]) -> Any:
 # --- commands are registered below, one section each ------------------------------------
 
 
+# --- index / search (H6) ----------------------------------------------------------------
+
+
+@app.command("index")
+def index_command(
+    paths: Optional[list[Path]] = typer.Argument(None, help="Tệp/thư mục thêm vào chỉ mục / extra files or folders"),
+    data_dir: Optional[Path] = DataDir,
+    rebuild: bool = typer.Option(False, "--rebuild", help="Nhúng lại toàn bộ (đổi mô hình) / re-embed everything"),
+    json_out: bool = typer.Option(False, "--json", help="In báo cáo dạng JSON / print the report as JSON"),
+) -> None:
+    """Tạo/cập nhật chỉ mục (chỉ nhúng đoạn mới) / build or update the index incrementally."""
+
+    def body() -> None:
+        import dataclasses
+
+        from index.build import build_index
+
+        report = build_index(load_settings(data_dir), paths=paths or None, progress=not json_out, rebuild=rebuild)
+        if json_out:
+            print_json(dataclasses.asdict(report))
+        else:
+            typer.echo(report.summary())
+
+    run_guarded(body)
+
+
+@app.command("search")
+def search_command(
+    query: str = typer.Argument(..., help="Câu tìm kiếm / search query"),
+    json_out: bool = typer.Option(False, "--json", help="In JSON / print JSON"),
+    k: int = typer.Option(5, "-k", "--top-k", min=1, help="Số kết quả / number of results"),
+    kind: Optional[list[str]] = typer.Option(None, "--kind", help="Loại văn bản (báo cáo, luật, …) / document kind"),
+    unit: Optional[list[str]] = typer.Option(None, "--unit", help="Đơn vị / unit name"),
+    year_from: Optional[int] = typer.Option(None, "--year-from", help="Từ năm / from year"),
+    year_to: Optional[int] = typer.Option(None, "--year-to", help="Đến năm / to year"),
+    governing: Optional[bool] = typer.Option(
+        None, "--governing/--reports", help="Chỉ văn bản pháp quy / chỉ báo cáo — governing texts or reports only"
+    ),
+    mode: str = typer.Option("hybrid", "--mode", help="hybrid | dense | lexical"),
+    data_dir: Optional[Path] = DataDir,
+) -> None:
+    """Tìm đoạn văn liên quan trong kho / hybrid search of the indexed corpus."""
+
+    def body() -> None:
+        from assistant.retrieve import SearchFilters, hit_to_json, search
+
+        filters = SearchFilters(kinds=tuple(kind or ()), units=tuple(unit or ()), year_min=year_from,
+                                year_max=year_to, governing=governing)
+        hits = search(query, k=k, filters=filters, settings=load_settings(data_dir), mode=mode)  # type: ignore[arg-type]
+        if json_out:
+            print_json({"query": query, "results": [hit_to_json(h) for h in hits]})
+            return
+        if not hits:
+            typer.echo("Không tìm thấy đoạn nào. / No results.")
+        for hit in hits:
+            item = hit_to_json(hit)
+            meta = " · ".join(str(v) for v in (item["kind"], item["unit"], item["year"]) if v)
+            typer.secho(f"{item['rank']}. {item['title']}  [{item['score']:.4f}]", bold=True)
+            typer.echo(f"   {item['source']}:{item['line_start']}-{item['line_end']}  {meta}")
+            if item["section"]:
+                typer.echo(f"   § {item['section']}")
+            text = item["text"] if len(item["text"]) <= 400 else item["text"][:400] + "…"
+            typer.echo(f"   {text}\n")
+
+    run_guarded(body)
+
+
 def main() -> None:
     app()
 

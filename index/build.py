@@ -27,7 +27,15 @@ from index.embed import Embedder
 from index.errors import ModelMismatchError
 from index.schema import Chunk
 from index.settings import Settings
-from index.store import FileRecord, IndexFormatError, IndexStore, Manifest, make_manifest, model_mismatch_message
+from index.store import (
+    FileRecord,
+    IndexFormatError,
+    IndexStore,
+    Manifest,
+    indexed_text,
+    make_manifest,
+    model_mismatch_message,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -143,7 +151,7 @@ class IndexBuilder:
             rows = np.array([old_positions[chunks[i].chunk_id] for i in reuse])
             vectors[reuse] = old_vectors[rows]
         if to_embed:
-            vectors[to_embed] = self._embed([chunks[i].text for i in to_embed], progress)
+            vectors[to_embed] = self._embed([indexed_text(chunks[i]) for i in to_embed], progress)
 
         old_files = old_manifest.files if old_manifest else {}
         new_sources = {f.source for f in files}

@@ -146,19 +146,22 @@ def chunk_from_json(data: dict[str, Any]) -> Chunk:
 
 def _to_node(chunk: Chunk, vector: np.ndarray):
     """LlamaIndex node for the docstore; the embedding travels with it only in memory."""
-    from llama_index.core.schema import TextNode
+    from index.chunk import chunk_to_node
 
-    # TODO(H4): switch to index.chunk.chunk_to_node once it lands.
-    metadata = {
-        "doc_id": chunk.doc_id, "source": chunk.source, "section": chunk.section,
-        "line_start": chunk.line_start, "line_end": chunk.line_end,
-        **{k: v for k, v in chunk.meta.items() if isinstance(v, (str, int, float, type(None)))},
-    }
-    excluded = [k for k in metadata if k != "section"]
-    return TextNode(
-        id_=chunk.chunk_id, text=chunk.text, metadata=metadata, embedding=vector.tolist(),
-        excluded_embed_metadata_keys=excluded, excluded_llm_metadata_keys=excluded,
-    )
+    node = chunk_to_node(chunk)
+    node.embedding = vector.tolist()
+    return node
+
+
+def indexed_text(chunk: Chunk) -> str:
+    """What is embedded and BM25-indexed: the section path, a blank line, the passage.
+
+    Headings carry the topic ("4. Công tác tiếp dân, giải quyết đơn thư"), so both the
+    dense and the lexical side see them; this is ``index.chunk.embed_text``.
+    """
+    from index.chunk import embed_text
+
+    return embed_text(chunk)
 
 
 def model_mismatch_message(index_model: str, index_fp: str, configured_model: str, configured_fp: str) -> str:
@@ -350,7 +353,7 @@ class IndexStore:
         VectorStoreIndex(nodes, storage_context=context, embed_model=MockEmbedding(embed_dim=manifest.dim),
                          show_progress=False)
         context.persist(persist_dir=str(folder / LLAMA_DIR))
-        LexicalIndex.build([chunk.text for chunk in chunks]).save(folder / BM25_DIR)
+        LexicalIndex.build([indexed_text(chunk) for chunk in chunks]).save(folder / BM25_DIR)
         with open(folder / CHUNKS_NAME, "w", encoding="utf-8") as fh:
             for chunk in chunks:
                 fh.write(json.dumps(chunk_to_json(chunk), ensure_ascii=False) + "\n")

@@ -183,3 +183,30 @@ def test_module_search_caches_and_reloads_after_rebuild(settings, tmp_path):
     os.utime(manifest, (time.time() + 5, time.time() + 5))   # mtime granularity on some filesystems
     again = search("hòa giải", k=1, settings=local, embedder=embedder)
     assert again[0].chunk.source == "phapdien/luat.md"
+
+
+def test_cli_search_json_prints_the_issue_shape(settings):
+    import json
+
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+
+    result = CliRunner().invoke(app, ["search", "tiep cong dan", "--json", "-k", "2", "--mode", "lexical",
+                                      "--reports", "--data-dir", str(settings.data_dir)])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert payload["query"] == "tiep cong dan"
+    assert [r["rank"] for r in payload["results"]] == [1, 2]
+    assert payload["results"][0]["text"].startswith("Công tác tiếp công dân")
+    assert all(r["kind"] == "báo cáo" for r in payload["results"])
+
+
+def test_cli_search_without_index_explains_the_fix(tmp_path):
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+
+    result = CliRunner().invoke(app, ["search", "x", "--mode", "lexical", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "soanthao index" in result.output

@@ -13,6 +13,7 @@ import time
 import pytest
 
 from index.build import IndexBuilder, RejectedFile
+from index.chunk import embed_text
 from index.embed import FakeEmbedder
 from index.errors import ModelMismatchError
 from index.settings import PROJECT_ROOT, Settings
@@ -64,7 +65,7 @@ def test_one_changed_file_re_embeds_only_its_changed_chunks(settings):
     assert not any("12 vụ việc" in t for t in texts)
     # the new chunk's stored vector is its own embedding
     pos = texts.index("Tổ hòa giải ở cơ sở hòa giải thành 15 vụ việc trong năm.")
-    expected = FakeEmbedder().embed_passages([texts[pos]])[0]
+    expected = FakeEmbedder().embed_passages([embed_text(loaded.chunks[pos])])[0]   # section + passage
     assert (loaded.faiss_index.reconstruct(pos) == expected).all()
 
 
