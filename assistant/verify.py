@@ -177,23 +177,25 @@ def _citation_names(c: Citation) -> list[str]:
     return names
 
 
+def _is_real_registry(registry: Any) -> bool:
+    try:
+        from index.registry import Registry
+    except ImportError:  # the registry is the directives feature's module
+        return False
+    return isinstance(registry, Registry)
+
+
 def _check_directives(text: str, registry: Any, citations: Sequence[Citation]) -> list[DirectiveCheck]:
     """Every directive reference in ``text`` with its problems."""
-    try:
+    if registry is not None and _is_real_registry(registry):
         from assistant.check import check_text  # the directives feature's checker
-    except ImportError:
-        check_text = None
-    if check_text is not None and registry is not None:
-        result = check_text(text, registry=registry)
-        refs = result.get("references", []) if isinstance(result, dict) else getattr(result, "references", [])
+
         checks = []
-        for ref in refs:
-            get = ref.get if isinstance(ref, dict) else (lambda k, default=None, r=ref: getattr(r, k, default))
-            problems = tuple(p if isinstance(p, dict) else {"code": getattr(p, "code", ""),
-                                                             "message": getattr(p, "message", ""),
-                                                             "suggestion": getattr(p, "suggestion", None)}
-                             for p in get("problems", ()) or ())
-            checks.append(DirectiveCheck(get("id"), get("text", ""), problems))
+        for ref in check_text(text, "bản nháp", registry).references:
+            record = registry.get(ref.id) if ref.id else None
+            citation = getattr(record, "citation", None) or ref.text
+            problems = tuple({"code": p.code, "message": p.message, "suggestion": p.suggestion} for p in ref.problems)
+            checks.append(DirectiveCheck(ref.id, citation, problems))
         return checks
 
     known_in_sources: set[str] = set()

@@ -91,3 +91,15 @@ def test_directive_references_are_checked():
 
     r2 = run([CitedSentence("Thực hiện Chỉ thị số 99/CT-TTg về công tác tiếp công dân.", (2,))], registry=Registry())
     assert r2.directives[0].problems[0]["suggestion"] == "33/CT-TTg"
+
+
+def test_real_registry_goes_through_the_citation_checker():
+    from index.registry import Registry
+
+    registry = Registry()
+    registry.update_text("seeds/001.txt", SOURCES[1].text + " Chỉ thị số 33/CT-TTg ngày 26/11/2021 của Thủ tướng Chính phủ.")
+    r = run([CitedSentence("Thực hiện Chỉ thị số 99/CT-TTg và Chỉ thị 35-CT/TW ngày 26/5/2014 của Bộ Chính trị.", (2,))],
+            registry=registry)
+    by_id = {d.id: d for d in r.directives}
+    assert by_id["99/CT-TTg"].problems and by_id["35-CT/TW"].problems == ()
+    assert by_id["35-CT/TW"].citation.startswith("Chỉ thị số 35-CT/TW ngày 26/05/2014")
