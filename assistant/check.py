@@ -1,0 +1,178 @@
+"""Citation checker for a clerk's draft: every reference, and what the corpus says is wrong with it.
+
+Only what the corpus supports is flagged (the registry carries the evidence):
+
+* ``unknown_id`` — the id is not in the registry, or is a once-off near-duplicate of a
+  well-attested id (``04/2014/NĐ-CP`` beside ``04/2015/NĐ-CP``); nearest known id suggested;
+* ``date_mismatch`` — the stated date differs from the registry's (single) date;
+* ``conflicting_dates`` — the corpus itself gives this document two dates;
+* ``issuer_mismatch`` — the stated issuer differs from the registry's or the symbol's;
+* ``repealed`` — the document is repealed/replaced per a clause in the corpus and is
+  cited as current (the sentence does not itself speak of the repeal);
+* ``malformed_symbol`` — stray spaces, a missing hyphen, ``số145`` glued.
+
+Usage:
+    >>> result = check_text(draft_text, "draft.txt", registry)   # doctest: +SKIP
+    >>> result.to_json()["references"][0]["problems"]            # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from index.citations import CitationRef, find_citations, issuer_from_symbol, line_of, normalize_for_citations
+from index.registry import DirectiveRecord, Registry
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str
+    message: str
+    suggestion: str | None = None
+
+
+@dataclass(frozen=True)
+class ReferenceCheck:
+    text: str
+    id: str | None
+    line: int
+    problems: tuple[Problem, ...]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    source: str
+    references: tuple[ReferenceCheck, ...]
+
+    @property
+    def problem_count(self) -> int:
+        return sum(len(r.problems) for r in self.references)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"source": self.source, "references": [
+            {"text": r.text, "id": r.id, "line": r.line,
+             "problems": [{"code": p.code, "message": p.message, "suggestion": p.suggestion} for p in r.problems]}
+            for r in self.references]}
+
+
+def _vn_date(iso: str | None) -> str:
+    if not iso:
+        return "?"
+    y, m, d = iso.split("-")
+    return f"{d}/{m}/{y}"
+
+
+def _flat(raw: str) -> str:
+    """The reference with line breaks (and the spaces around them) removed: wrapping is not an error."""
+    return re.sub(r"[ \t]*\n\s*", lambda m: "" if m.string[m.start() - 1:m.start()] in "-/" else " ", raw).strip()
+
+
+def _malformed(ref: CitationRef) -> Problem | None:
+    if ref.symbol is None:
+        return None
+    flat = _flat(ref.raw)
+    expected = ref.symbol_text or ""
+    glued = re.search(r"số\d", flat)
+    joined = re.sub(r"\s*([-/])\s*", r"\1", flat)
+    joined = re.sub(r"(/[A-ZĐ][A-Za-zĐđ]*)\s+([A-ZĐ][A-Za-z]*)$", r"\1-\2", joined)  # "16/CT TTg"
+    if flat.endswith(expected) and not glued:
+        return None
+    if not joined.endswith(expected) and not glued:
+        return None  # a form we do not know how to correct: say nothing
+    good = f"{ref.kind} số {expected}"
+    if glued:
+        what = "thiếu dấu cách sau “số”"
+    elif "-" not in flat.split("/")[-1] and "-" in expected.split("/")[-1]:
+        what = "thiếu dấu gạch nối trong số hiệu"
+    else:
+        what = "thừa dấu cách trong số hiệu"
+    return Problem("malformed_symbol", f"Số hiệu viết sai quy cách ({what}): “{flat}”.", good)
+
+
+def _issuer_key(issuer: str) -> str:
+    return re.sub(r"^Chủ tịch ", "", issuer)
+
+
+def check_reference(ref: CitationRef, text: str, registry: Registry) -> list[Problem]:
+    """Problems of one reference, each backed by the registry's evidence."""
+    problems: list[Problem] = []
+    bad = _malformed(ref)
+    if bad:
+        problems.append(bad)
+    rid = ref.canonical_id
+    if rid is None:
+        return problems
+    rec: DirectiveRecord | None = registry.get(rid)
+    if rec is None or rec.suspect:
+        near = registry.nearest(rid)
+        near_rec = registry.get(near) if near else None
+        if rec is not None and near_rec is not None:
+            msg = (f"Số hiệu {rid} chỉ xuất hiện {len(rec.mentions)} lần trong kho văn bản, trong khi {near} "
+                   f"xuất hiện {len(near_rec.mentions)} lần: có thể nhầm năm ban hành.")
+        else:
+            msg = f"Không tìm thấy văn bản {rid} trong kho văn bản."
+            if near:
+                msg += f" Văn bản gần nhất: {near}."
+        problems.append(Problem("unknown_id", msg, near_rec.citation if near_rec else None))
+        return problems
+
+    date_conflict = next((c for c in rec.conflicts if c["field"] == "date"), None)
+    if ref.date and rec.date and ref.date != rec.date and (rec.governing or date_conflict is None):
+        problems.append(Problem(
+            "date_mismatch",
+            f"Ngày ban hành {_vn_date(ref.date)} khác với ngày {_vn_date(rec.date)} mà kho văn bản ghi cho {rid}.",
+            rec.citation))
+    elif date_conflict is not None and not rec.governing:
+        where = "; ".join(f"{_vn_date(v['value'])} ({', '.join(m['source'] + ':' + str(m['line']) for m in v['mentions'])})"
+                          for v in date_conflict["values"])
+        problems.append(Problem(
+            "conflicting_dates",
+            f"Kho văn bản ghi {rid} với nhiều ngày ban hành khác nhau: {where}. Cần đối chiếu bản gốc.",
+            None))
+
+    expected_issuer = issuer_from_symbol(re.sub(r"^\d+[-/]", "", rid.split("@")[0])) or rec.issuer
+    if ref.issuer and expected_issuer:
+        a, b = _issuer_key(ref.issuer), _issuer_key(expected_issuer)
+        if not (a.startswith(b) or b.startswith(a)) and not any(c["field"] == "issuer" for c in rec.conflicts):
+            problems.append(Problem(
+                "issuer_mismatch",
+                f"Cơ quan ban hành “{ref.issuer}” khác với “{expected_issuer}” theo số hiệu/kho văn bản.",
+                rec.citation))
+
+    if rec.status in ("repealed", "replaced") and rec.status_evidence:
+        ev = rec.status_evidence
+        start = max(text.rfind(".", 0, ref.span[0]), 0)
+        end = text.find(".", ref.span[1])
+        sentence = text[start:end if end != -1 else len(text)]
+        if not re.search(r"hết\s+hiệu\s+lực|bãi\s+bỏ|thay\s+thế", sentence):
+            by = registry.get(ev["by"]) if ev.get("by") else None
+            verb = "đã hết hiệu lực" if rec.status == "repealed" else "đã bị thay thế"
+            by_txt = f" theo {ev['article']} {by.kind} số {by.symbol_text}" if by and ev.get("article") else ""
+            problems.append(Problem(
+                "repealed",
+                f"{rec.kind} số {rec.symbol_text} {verb} từ ngày {_vn_date(ev.get('effective'))}{by_txt} "
+                f"({ev['source']}, dòng {ev['line']}); không dẫn như văn bản còn hiệu lực.",
+                by.citation if by else None))
+    return problems
+
+
+def check_text(text: str, source: str, registry: Registry) -> CheckResult:
+    """Check every reference in ``text`` against the registry."""
+    text = normalize_for_citations(text)
+    checks = []
+    for ref in find_citations(text):
+        checks.append(ReferenceCheck(text=_flat(ref.raw), id=ref.canonical_id, line=line_of(text, ref.span[0]),
+                                     problems=tuple(check_reference(ref, text, registry))))
+    return CheckResult(source=source, references=tuple(checks))
+
+
+def check_file(path: Path, registry: Registry) -> CheckResult:
+    """Check a .txt/.md/.docx draft (loaded through ``index.load.load_file``)."""
+    from index.load import load_file
+
+    path = Path(path)
+    loaded = load_file(path.resolve(), path.resolve().parent)
+    return check_text(loaded.text, str(path), registry)
