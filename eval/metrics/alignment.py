@@ -3,8 +3,9 @@ comparison reproduces exactly.
 
 Sections are named by their heading path, headings joined with " > " (see ``eval/README.md``). Names
 are compared through :func:`section_key` (NFC, ``ƣ``→``ư``, Markdown ``#``/``*`` removed, whitespace
-collapsed, trailing ``.:;,`` removed from each heading, case folded), so "III. KẾT QUẢ THỰC HIỆN." and
-"III. Kết quả thực hiện" are the same section.
+collapsed, trailing ``.:;,`` removed from each heading, the numbering marker written as "III. " whether the
+file has "III.", "III -" or "III-", case folded), so "III- KẾT QUẢ THỰC HIỆN." and "III. Kết quả thực hiện"
+are the same section.
 
 A gold pair (a, b) is reproduced when the prediction maps a to exactly {b}; a gold (a, None) when the
 prediction lists a only as unmatched (a → {None}); a gold (None, b) when b is only listed unmatched.
@@ -25,6 +26,7 @@ from collections.abc import Sequence
 SectionPair = tuple[str | None, str | None]
 
 _TRAILING = ".:;, "
+_NUMBERING = re.compile(r"^([IVXLC]+|\d+(?:\.\d+)*)\s*[.\-–)]\s*")
 
 
 def section_key(name: str) -> str:
@@ -34,6 +36,7 @@ def section_key(name: str) -> str:
     for part in text.split(" > "):
         part = re.sub(r"[*#]+", " ", part)
         part = " ".join(part.split()).strip(_TRAILING)
+        part = _NUMBERING.sub(r"\1. ", part)
         parts.append(part.casefold())
     return " > ".join(parts)
 

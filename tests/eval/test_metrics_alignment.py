@@ -18,6 +18,11 @@ def test_section_key_normalizes_names():
     assert section_key("II. PHƯƠNG HƯỚNG") == section_key("II. PH\u01a3\u01a0NG HƯỚNG".replace("\u01a0", "Ơ").replace("\u01a3", "Ư"))
 
 
+def test_section_key_unifies_numbering_markers():
+    assert section_key("III- KẾT QUẢ") == section_key("III. Kết quả") == section_key("III - KẾT QUẢ") == "iii. kết quả"
+    assert section_key("IV- A > 2.1. Hạn chế") == "iv. a > 2.1. hạn chế"
+
+
 def test_all_reproduced():
     assert alignment_accuracy(GOLD, GOLD) == 1.0
 
