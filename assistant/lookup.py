@@ -1,0 +1,237 @@
+"""“Which directive applies?” — rank the registry's directives for a topic question.
+
+Two signals, combined by a tested rule (``combine_scores``):
+
+* **registry lexical**: BM25 (bm25s) over one profile per directive — its title(s), the
+  sentences that cite it in the corpus, and for laws in the corpus the text of their
+  articles (the Pháp điển provenance context) — with syllable unigrams and bigrams;
+* **retrieval**: the hybrid retriever's passages for the question (``Retriever.search``):
+  every directive cited in a retrieved passage, and the law a Pháp điển chunk belongs to
+  (``chunk.meta["law_number"]``), earns reciprocal-rank credit.
+
+Each signal is min-max normalized to [0, 1]; the final score is
+``W_LEXICAL * lexical + W_RETRIEVAL * retrieval`` (retrieval weight 0 when no retriever).
+
+Usage:
+    >>> result = lookup("Văn bản nào quy định về giám sát, phản biện xã hội của Mặt trận?")  # doctest: +SKIP
+    >>> result.directives[0].id                                                               # doctest: +SKIP
+    '217-QĐ/TW'
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any, Protocol, Sequence
+
+from index.citations import find_citations
+from index.registry import DirectiveRecord, Registry
+from index.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+W_LEXICAL = 0.6
+W_RETRIEVAL = 0.4
+RRF_K = 10
+RETRIEVE_K = 20
+
+#: function words that carry no topic (kept short: Vietnamese syllables are ambiguous)
+STOPWORDS = frozenset(
+    "và của các cho về trong với theo là có được những một này đó nào gì văn bản quy định ở tại do từ"
+    " đến như thì mà khi để bị việc đã sẽ đang nêu".split()
+)
+
+
+class _Searcher(Protocol):
+    def search(self, query: str, k: int = 5, **kwargs: Any) -> Sequence[Any]: ...
+
+
+@dataclass(frozen=True)
+class Evidence:
+    source: str
+    section: str
+    text: str
+
+
+@dataclass(frozen=True)
+class DirectiveAnswer:
+    record: DirectiveRecord
+    score: float
+    evidence: tuple[Evidence, ...]
+
+    @property
+    def id(self) -> str:
+        return self.record.id
+
+    def to_json(self) -> dict[str, Any]:
+        r = self.record
+        return {
+            "id": r.id, "kind": r.kind, "issuer": r.issuer, "date": r.date, "title": r.title,
+            "citation": r.citation, "status": r.status, "status_evidence": r.status_evidence,
+            "conflicts": list(r.conflicts),
+            "evidence": [{"source": e.source, "section": e.section, "text": e.text} for e in self.evidence],
+        }
+
+
+@dataclass(frozen=True)
+class LookupResult:
+    question: str
+    directives: tuple[DirectiveAnswer, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"question": self.question, "directives": [d.to_json() for d in self.directives]}
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased syllables without stopwords, plus adjacent-syllable bigrams."""
+    text = unicodedata.normalize("NFC", text).lower()
+    syl = [s for s in re.findall(r"\w+", text) if s not in STOPWORDS and not s.isdigit()]
+    return syl + [f"{a}_{b}" for a, b in zip(syl, syl[1:])]
+
+
+def _profile(rec: DirectiveRecord, max_sentences: int = 60) -> str:
+    titles = {m.title for m in rec.mentions if m.title} | ({rec.title} if rec.title else set())
+    sentences = []
+    seen = set()
+    for m in rec.mentions:
+        if m.sentence not in seen:
+            seen.add(m.sentence)
+            sentences.append(m.sentence)
+    return " ".join(sorted(titles) * 3 + sentences[:max_sentences])
+
+
+def normalize(scores: dict[str, float]) -> dict[str, float]:
+    """Min-max to [0, 1]; a single or constant signal maps to 1.0 for its positive entries."""
+    if not scores:
+        return {}
+    hi, lo = max(scores.values()), min(scores.values())
+    if hi <= 0:
+        return {k: 0.0 for k in scores}
+    if hi == lo:
+        return {k: 1.0 for k in scores}
+    return {k: (v - lo) / (hi - lo) for k, v in scores.items()}
+
+
+def combine_scores(lexical: dict[str, float], retrieval: dict[str, float],
+                   w_lexical: float = W_LEXICAL, w_retrieval: float = W_RETRIEVAL) -> list[tuple[str, float]]:
+    """Weighted sum of the normalized signals, best first (ties broken by id for stability)."""
+    lex, ret = normalize(lexical), normalize(retrieval)
+    if not ret:
+        w_lexical, w_retrieval = 1.0, 0.0
+    ids = set(lex) | set(ret)
+    combined = {i: w_lexical * lex.get(i, 0.0) + w_retrieval * ret.get(i, 0.0) for i in ids}
+    return sorted(combined.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+class DirectiveIndex:
+    """BM25 over directive profiles; built once per registry.
+
+    Example:
+        >>> DirectiveIndex(registry).scores("giám sát phản biện xã hội")  # doctest: +SKIP
+    """
+
+    def __init__(self, registry: Registry):
+        import bm25s
+
+        self.records = [r for r in registry.records().values() if not r.suspect]
+        if not self.records:
+            raise ValueError("registry is empty: build the index first (soanthao index)")
+        self.ids = [r.id for r in self.records]
+        self._bm25 = bm25s.BM25()
+        self._bm25.index([tokens(_profile(r)) or ["_"] for r in self.records], show_progress=False)
+        vocab = self._bm25.vocab_dict
+        self._vocab = set(vocab)
+
+    def scores(self, question: str) -> dict[str, float]:
+        q = [t for t in tokens(question) if t in self._vocab]
+        if not q:
+            return {}
+        raw = self._bm25.get_scores(q)
+        return {i: float(s) for i, s in zip(self.ids, raw) if s > 0}
+
+
+_INDEX_CACHE: dict[int, tuple[Registry, DirectiveIndex]] = {}
+
+
+def _directive_index(registry: Registry) -> DirectiveIndex:
+    cached = _INDEX_CACHE.get(id(registry))
+    if cached is None or cached[0] is not registry:
+        _INDEX_CACHE.clear()
+        _INDEX_CACHE[id(registry)] = (registry, DirectiveIndex(registry))
+    return _INDEX_CACHE[id(registry)][1]
+
+
+def retrieval_scores(hits: Sequence[Any], registry: Registry) -> tuple[dict[str, float], dict[str, list[Evidence]]]:
+    """Reciprocal-rank credit for directives cited in, or owning, each retrieved passage."""
+    scores: dict[str, float] = {}
+    evidence: dict[str, list[Evidence]] = {}
+    records = registry.records()
+    for rank, hit in enumerate(hits, 1):
+        chunk = hit.chunk
+        ids = {r.canonical_id for r in find_citations(chunk.text) if r.canonical_id in records}
+        law = (chunk.meta or {}).get("law_number")
+        if law and law in records:
+            ids.add(law)
+        for did in ids:
+            scores[did] = scores.get(did, 0.0) + 1.0 / (RRF_K + rank)
+            evidence.setdefault(did, []).append(Evidence(chunk.source, chunk.section, chunk.text[:500]))
+    return scores, evidence
+
+
+def _mention_evidence(rec: DirectiveRecord, question: str, n: int = 3) -> list[Evidence]:
+    q = set(tokens(question))
+    ranked = sorted(rec.mentions, key=lambda m: -len(q & set(tokens(m.sentence))))
+    out, seen = [], set()
+    for m in ranked:
+        if m.sentence in seen:
+            continue
+        seen.add(m.sentence)
+        section = m.section if not m.article else (m.section or m.article)
+        out.append(Evidence(m.source, section, m.sentence))
+        if len(out) == n:
+            break
+    return out
+
+
+def lookup(question: str, k: int = 5, settings: Settings | None = None, registry: Registry | None = None,
+           retriever: _Searcher | None = None) -> LookupResult:
+    """Directives that govern a topic, best first, with their evidence.
+
+    Args:
+        question: plain Vietnamese question or topic.
+        k: how many directives.
+        settings: used to load the registry (and the retriever, if the index exists) when not given.
+        registry: a built registry; default ``index.registry.load_or_build(settings)``.
+        retriever: anything with ``search(query, k=...) -> [Hit]``; default the project's
+            ``assistant.retrieve.get_retriever(settings)`` when an index exists, else lexical only.
+    """
+    if not question.strip():
+        from assistant.errors import InvalidRequestError
+
+        raise InvalidRequestError("Câu hỏi trống / empty question")
+    if k <= 0:
+        raise ValueError("k must be positive")
+    settings = settings or Settings()
+    if registry is None:
+        from index.registry import load_or_build
+
+        registry = load_or_build(settings)
+    if retriever is None and (settings.index_dir / "manifest.json").exists():
+        from assistant.retrieve import get_retriever
+
+        retriever = get_retriever(settings)
+    lexical = _directive_index(registry).scores(question)
+    ret_scores: dict[str, float] = {}
+    ret_evidence: dict[str, list[Evidence]] = {}
+    if retriever is not None:
+        hits = retriever.search(question, k=RETRIEVE_K)
+        ret_scores, ret_evidence = retrieval_scores(hits, registry)
+    ranked = [(i, s) for i, s in combine_scores(lexical, ret_scores) if not registry.get(i).suspect][:k]
+    answers = []
+    for did, score in ranked:
+        rec = registry.get(did)
+        ev = ret_evidence.get(did, [])[:2] + _mention_evidence(rec, question)
+        answers.append(DirectiveAnswer(rec, round(score, 4), tuple(ev[:4])))
+    return LookupResult(question, tuple(answers))
