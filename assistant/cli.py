@@ -156,6 +156,66 @@ def search_command(
     run_guarded(body)
 
 
+# --- lookup / check (H5) ----------------------------------------------------------------
+
+
+@app.command("lookup")
+def lookup_command(
+    question: str = typer.Argument(..., help="Câu hỏi: văn bản nào quy định về … / which directive applies"),
+    json_out: bool = typer.Option(False, "--json", help="In JSON / print JSON"),
+    k: int = typer.Option(5, "-k", "--top-k", min=1, help="Số văn bản / number of directives"),
+    data_dir: Optional[Path] = DataDir,
+) -> None:
+    """Tìm văn bản chỉ đạo áp dụng cho một chủ đề / which directive applies to a topic."""
+
+    def body() -> None:
+        from assistant.lookup import lookup
+
+        result = lookup(question, k=k, settings=load_settings(data_dir)).to_json()
+        if json_out:
+            print_json(result)
+            return
+        if not result["directives"]:
+            typer.echo("Không tìm thấy văn bản phù hợp. / No directive found.")
+        for i, d in enumerate(result["directives"], 1):
+            typer.secho(f"{i}. {d['citation']}", bold=True)
+            typer.echo(f"   Hiệu lực / status: {d['status']}"
+                       + (f" ({d['status_evidence']['source']}:{d['status_evidence']['line']})" if d["status_evidence"] else ""))
+            for c in d["conflicts"]:
+                typer.secho(f"   ! mâu thuẫn / conflict: {json.dumps(c, ensure_ascii=False)[:200]}", fg=typer.colors.YELLOW)
+            for e in d["evidence"][:2]:
+                typer.echo(f"   - {e['source']} § {e['section']}: {e['text'][:200]}")
+
+    run_guarded(body)
+
+
+@app.command("check")
+def check_command(
+    file: Path = typer.Argument(..., help="Dự thảo (.txt/.md/.docx) / draft file"),
+    json_out: bool = typer.Option(False, "--json", help="In JSON / print JSON"),
+    data_dir: Optional[Path] = DataDir,
+) -> None:
+    """Kiểm tra các trích dẫn văn bản trong dự thảo / check the citations of a draft."""
+
+    def body() -> None:
+        from assistant.check import check_file
+        from index.registry import load_or_build
+
+        result = check_file(file, load_or_build(load_settings(data_dir)))
+        if json_out:
+            print_json(result.to_json())
+            return
+        typer.echo(f"{result.source}: {len(result.references)} trích dẫn, {result.problem_count} vấn đề / problems")
+        for ref in result.references:
+            for p in ref.problems:
+                typer.secho(f"  dòng {ref.line}: [{p.code}] {ref.text}", fg=typer.colors.RED)
+                typer.echo(f"     {p.message}")
+                if p.suggestion:
+                    typer.echo(f"     → {p.suggestion}")
+
+    run_guarded(body)
+
+
 def main() -> None:
     app()
 

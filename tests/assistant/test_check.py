@@ -79,3 +79,21 @@ def test_clean_draft_has_no_problems(registry, tmp_path):
 def test_sentence_about_the_repeal_is_not_flagged(registry):
     text = "Pháp lệnh số 34/2007/PL-UBTVQH11 đã hết hiệu lực từ ngày 01/7/2023."
     assert _problems(check_text(text, "d.txt", registry)) == []
+
+
+def test_cli_check_json(tmp_path, sample_corpus, monkeypatch):
+    import json
+
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+
+    monkeypatch.setenv("SOANTHAO_CORPUS_DIR", str(sample_corpus))
+    draft = tmp_path / "d.txt"
+    draft.write_text("Theo Nghị định số 04/2014/NĐ-CP của Chính phủ.\n", encoding="utf-8")
+    out = CliRunner().invoke(app, ["check", str(draft), "--json", "--data-dir", str(tmp_path / "data")])
+    assert out.exit_code == 0, out.output
+    payload = json.loads(out.output)
+    (ref,) = payload["references"]
+    assert (ref["id"], ref["line"], ref["problems"][0]["code"]) == ("04/2014/NĐ-CP", 1, "unknown_id")
+    assert (tmp_path / "data" / "index" / "registry.json").exists()
