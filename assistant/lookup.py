@@ -235,3 +235,8 @@ def lookup(question: str, k: int = 5, settings: Settings | None = None, registry
         ev = ret_evidence.get(did, [])[:2] + _mention_evidence(rec, question)
         answers.append(DirectiveAnswer(rec, round(score, 4), tuple(ev[:4])))
     return LookupResult(question, tuple(answers))
+
+
+def lookup_to_json(result: LookupResult) -> dict[str, Any]:
+    """The JSON the CLI prints and the app shows (``{"question", "directives": [...]}``)."""
+    return result.to_json()

@@ -516,3 +516,8 @@ def load_or_build(settings: Any, rebuild: bool = False) -> Registry:
         except OSError as exc:
             logger.warning("registry not saved to %s: %s", path, exc)
     return reg
+
+
+def load_registry(settings: Any) -> Registry:
+    """Name used by the app/services layer: the persisted registry, refreshed against the corpus."""
+    return load_or_build(settings)

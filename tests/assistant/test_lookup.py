@@ -127,3 +127,10 @@ def test_lookup_accuracy_with_real_index(registry):
     top1, top3 = _accuracy(answers)
     print(f"lookup (hybrid retriever + registry): top-1 {top1:.3f}  top-3 {top3:.3f}  n={len(EVAL)}")
     assert top1 >= 0.85 and top3 >= 0.95
+
+
+def test_lookup_to_json_is_the_cli_payload(registry, no_index):
+    from assistant.lookup import lookup_to_json
+
+    res = lookup("hương ước, quy ước của cộng đồng dân cư", k=2, settings=no_index, registry=registry)
+    assert lookup_to_json(res) == res.to_json() and res.directives[0].id == "61/2023/NĐ-CP"
