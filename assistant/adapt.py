@@ -99,9 +99,11 @@ _DATE_RE = re.compile(
     re.I,
 )
 _TERM_RE = re.compile(r"(?:nhiệm kỳ|giai đoạn)\s+\d{4}\s*[-–]\s*\d{4}", re.I)
-_FRACTION_RE = re.compile(r"(?<![\w/.,])\d+\s*/\s*\d+(?![\w/])")
-_YEAR_RE = re.compile(r"(?<![\w/.,-])(?:19|20)\d{2}(?![\w/])")
-_NUMBER_RE = re.compile(r"(?<![\w/.,-])(?:\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?)(?=\s*%|[^\w/]|ha\b|km\b|$)")
+_NUM = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?"
+_END = r"(?:(?=ha\b|km\b)|(?![\w/]|[.,]\d))"
+_FRACTION_RE = re.compile(rf"(?<![\w/.,])(?:{_NUM})\s*/\s*(?:{_NUM}){_END}")
+_YEAR_RE = re.compile(r"(?<![\w/.,-])(?:19|20)\d{2}(?![\w/]|[.,]\d)")
+_NUMBER_RE = re.compile(rf"(?<![\w/.,-])(?:{_NUM}){_END}")
 _LEGAL_UNIT_RE = re.compile(r"\b(?:Điều|khoản|Khoản|điểm|Điểm|Chương|chương|Mục|mục|khóa|khoá|Covid-)\s*\d+")
 
 # Fallback directive detector, used only when index.citations is unavailable.
@@ -175,7 +177,8 @@ def parse_unit(text: str, level: str | None = None, parents: Sequence[str] = ())
     name = name.strip(" ,.")
     if not name:
         raise ValueError(f"không nhận ra tên đơn vị / cannot find a unit name in {text!r}")
-    level = (lv or level or "xã").lower()
+    given = (level or "").lower().strip()
+    level = lv or (given if given in LEVELS else None) or "xã"
     return UnitRef(name=name, level=level, full=f"UBND {level} {name}", parents=tuple(p for p in parents if p))
 
 

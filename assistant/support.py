@@ -24,6 +24,7 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import math
 import json
 import logging
 import re
@@ -157,18 +158,135 @@ class SupportScorer:
         return float(max(0.0, max(float(np.dot(s, p)) for p in vecs[1:])))
 
     def score(self, sentence: str, passage: str, sentence_names: Iterable[str] = (),
-              passage_names: Iterable[str] = ()) -> float:
+              passage_names: Iterable[str] = (), allowed_figures: Iterable[str] = ()) -> float:
+        """Combined score, scaled down by figures and higher-level units the passage does not state.
+
+        Args:
+            sentence, passage: the pair (NFC).
+            sentence_names: the target's own names (masked in the sentence).
+            passage_names: the precedent's names (masked in the passage).
+            allowed_figures: figures that need no support (the clerk's facts, the reporting years).
+        """
+        lex, cos, factor = self.components(sentence, passage, sentence_names, passage_names, allowed_figures,
+                                           with_cosine=self.config.lexical_weight < 1.0)
+        return combine(lex, cos, factor, self.config.lexical_weight)
+
+    def components(self, sentence: str, passage: str, sentence_names: Iterable[str] = (),
+                   passage_names: Iterable[str] = (), allowed_figures: Iterable[str] = (),
+                   with_cosine: bool = True) -> tuple[float, float | None, float]:
+        """(lexical containment, cosine or None, agreement factor) of one pair."""
         s = mask_for_support(sentence, sentence_names)
         p = mask_for_support(passage, passage_names)
         lex = lexical_support(s, p)
-        w = self.config.lexical_weight
-        if w >= 1.0 or not syllables(s):
-            return lex
-        return w * lex + (1.0 - w) * self.cosine(s, p)
+        cos = self.cosine(s, p) if with_cosine and self.embedder is not None and syllables(s) else None
+        factor = (figure_agreement(sentence, passage, allowed_figures) * level_agreement(s, p)
+                  * directive_agreement(sentence, passage) * actor_agreement(sentence, passage))
+        return lex, cos, factor
 
     def supported(self, sentence: str, passage: str, sentence_names: Iterable[str] = (),
-                  passage_names: Iterable[str] = ()) -> bool:
-        return self.score(sentence, passage, sentence_names, passage_names) >= self.config.threshold
+                  passage_names: Iterable[str] = (), allowed_figures: Iterable[str] = ()) -> bool:
+        return self.score(sentence, passage, sentence_names, passage_names, allowed_figures) >= self.config.threshold
+
+
+_HIGHER_LEVELS = re.compile(r"(?<!\w)(huyện|tỉnh|thành phố|quận|trung ương|chính phủ)(?!\w)", re.I)
+
+
+def _figure_in(figure: str, text: str) -> bool:
+    return re.search(r"(?<!\w)(?<!\d[.,/])" + re.escape(figure) + r"(?!\w)(?![.,/]\d)", text) is not None
+
+
+def figure_agreement(sentence: str, passage: str, allowed: Iterable[str] = ()) -> float:
+    """Share of the sentence's figures (outside directive references) that the passage states.
+
+    A sentence that says "61 đơn" where the passage says "16 đơn" is not supported,
+    however similar the wording; placeholders carry no figure, so they cost nothing.
+    """
+    from assistant.adapt import find_figures
+
+    allowed_set = {a.strip() for a in allowed}
+    figures = [f for _, _, f in find_figures(PLACEHOLDER_RE.sub(" ", _CITATION_MARK.sub(" ", sentence)))]
+    figures = [f.strip() for f in figures if f.strip() not in allowed_set]
+    if not figures:
+        return 1.0
+    return sum(1 for f in figures if _figure_in(f, passage)) / len(figures)
+
+
+def _refs(text: str) -> list[Any]:
+    from assistant.adapt import directive_spans
+
+    return [ref for _, _, ref in directive_spans(text) if ref is not None and getattr(ref, "number", None)]
+
+
+def _issuer_key(issuer: str | None) -> str:
+    return re.sub(r"\s+", " ", (issuer or "").casefold()).strip()
+
+
+def directive_agreement(sentence: str, passage: str) -> float:
+    """Share of the sentence's directive references the passage states with the same number, date and issuer.
+
+    "Chỉ thị số 35-CT/TW ngày 26/5/2015" against a passage citing it "ngày 26/5/2014"
+    is not supported: a wrong date or number is exactly what a clerk must not copy.
+    """
+    s_refs = _refs(sentence)
+    if not s_refs:
+        return 1.0
+    p_refs = _refs(passage)
+    agree = 0
+    for ref in s_refs:
+        key = (ref.kind, ref.number, ref.symbol)
+        same = [r for r in p_refs if (r.kind, r.number, r.symbol) == key
+                or (ref.symbol and r.symbol == ref.symbol and r.number == ref.number)]
+        if not same:
+            continue
+        if ref.date and not any(r.date == ref.date for r in same if r.date):
+            continue
+        if ref.issuer and any(r.issuer for r in same) and not any(
+                _issuer_key(r.issuer) == _issuer_key(ref.issuer) for r in same if r.issuer):
+            continue
+        agree += 1
+    return agree / len(s_refs)
+
+
+_ORGANS = {"ubnd": "ubnd", "ủy ban nhân dân": "ubnd", "uỷ ban nhân dân": "ubnd", "hđnd": "hđnd",
+           "hội đồng nhân dân": "hđnd", "đảng ủy": "đảng ủy", "đảng uỷ": "đảng ủy", "chủ tịch": "chủ tịch",
+           "trung tâm": "trung tâm", "công an": "công an", "thường trực": "thường trực"}
+_LEVEL_CLASS = {"xã": "cơ sở", "phường": "cơ sở", "thị trấn": "cơ sở", "huyện": "huyện", "thị xã": "huyện",
+                "quận": "huyện", "thành phố": "tỉnh", "tỉnh": "tỉnh"}
+_ACTOR_RE = re.compile(
+    r"(?<!\w)(" + "|".join(sorted(map(re.escape, _ORGANS), key=len, reverse=True)) + r")\s+(?:cấp\s+)?("
+    + "|".join(sorted(map(re.escape, _LEVEL_CLASS), key=len, reverse=True)) + r"|ubnd|hđnd|ủy ban nhân dân|hội đồng nhân dân)(?!\w)",
+    re.I,
+)
+
+
+def _actors(text: str) -> set[tuple[str, str]]:
+    out = set()
+    for m in _ACTOR_RE.finditer(unicodedata.normalize("NFC", text)):
+        organ = _ORGANS[m.group(1).lower()]
+        second = m.group(2).lower()
+        out.add((organ, _LEVEL_CLASS.get(second, _ORGANS.get(second, second))))
+    return out
+
+
+def actor_agreement(sentence: str, passage: str) -> float:
+    """0.5 when the sentence names an actor the passage does not ("Đảng ủy phường" for "UBND phường").
+
+    Commune-level words (xã, phường, thị trấn) count as one level, since adaptation swaps them.
+    """
+    return 0.5 if _actors(sentence) - _actors(passage) else 1.0
+
+
+def level_agreement(sentence: str, passage: str) -> float:
+    """0.5 when the sentence names an administrative level (huyện, tỉnh, …) the passage never mentions."""
+    s_levels = {m.lower() for m in _HIGHER_LEVELS.findall(sentence)}
+    p_levels = {m.lower() for m in _HIGHER_LEVELS.findall(passage)}
+    return 0.5 if s_levels - p_levels else 1.0
+
+
+def combine(lex: float, cos: float | None, factor: float, lexical_weight: float) -> float:
+    """``(w·lexical + (1−w)·cosine) · factor``; lexical only when there is no cosine."""
+    base = lex if cos is None or lexical_weight >= 1.0 else lexical_weight * lex + (1.0 - lexical_weight) * cos
+    return base * factor
 
 
 def support_score(sentence: str, passage: str, embedder: Embedder | None,
@@ -250,21 +368,22 @@ def calibrate_support_threshold(
         raise ValueError(f"{pairs_path} has no dev pairs")
     if embedder is None:
         weights = (1.0,)
+    probe = SupportScorer(embedder, SupportConfig(threshold=0.0, lexical_weight=0.0 if embedder else 1.0))
+    dev_parts = [probe.components(r["sentence"], r["passage"], with_cosine=embedder is not None) for r in dev]
+    test_parts = [probe.components(r["sentence"], r["passage"], with_cosine=embedder is not None) for r in test]
+    dev_labels = [bool(r["supported"]) for r in dev]
     best: tuple[float, float, Any] | None = None
     for w in weights:
-        scorer = SupportScorer(embedder if w < 1.0 else None, SupportConfig(threshold=0.0, lexical_weight=w))
-        scores = [scorer.score(r["sentence"], r["passage"]) for r in dev]
-        cal = calibrate_threshold(scores, [bool(r["supported"]) for r in dev])
+        cal = calibrate_threshold([combine(*parts, w) for parts in dev_parts], dev_labels)
         if best is None or cal.dev.f1 > best[2].dev.f1 + 1e-9:
             best = (w, cal.threshold, cal)
     assert best is not None
     weight, threshold, cal = best
-    scorer = SupportScorer(embedder if weight < 1.0 else None, SupportConfig(threshold=threshold, lexical_weight=weight))
     test_scores = evaluate_threshold(
-        [scorer.score(r["sentence"], r["passage"]) for r in test], [bool(r["supported"]) for r in test], threshold
+        [combine(*parts, weight) for parts in test_parts], [bool(r["supported"]) for r in test], threshold
     ) if test else None
     config = SupportConfig(
-        threshold=round(float(threshold), 6),
+        threshold=math.floor(float(threshold) * 1e6) / 1e6,  # never round above an observed score
         lexical_weight=weight,
         fingerprint=embedder.fingerprint if (embedder is not None and weight < 1.0) else LEXICAL_KEY,
         model_id=embedder.model_id if (embedder is not None and weight < 1.0) else "",
