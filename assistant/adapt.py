@@ -98,6 +98,7 @@ _DATE_RE = re.compile(
     r"|tháng\s+\d{1,2}\s+năm\s+\d{4}",
     re.I,
 )
+_DIRECTION_RE = re.compile(r"phía\s+(?:Đông|Tây|Nam|Bắc|đông|tây|nam|bắc)(?:\s+(?:Bắc|Nam|bắc|nam))?")
 _TERM_RE = re.compile(r"(?:nhiệm kỳ|giai đoạn)\s+\d{4}\s*[-–]\s*\d{4}", re.I)
 _NUM = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?"
 _END = r"(?:(?=ha\b|km\b)|(?![\w/]|[.,]\d))"
@@ -433,8 +434,8 @@ def adapt_sentence(
             if m and m.group(1).lower() not in target_places:
                 foreign.append(sentence[start:end])
 
-    # 2. dates of local events and terms.
-    for rx, label in ((_TERM_RE, "[nhiệm kỳ]"), (_DATE_RE, "[ngày]")):
+    # 2. dates of local events and terms; the unit's geographic position.
+    for rx, label in ((_TERM_RE, "[nhiệm kỳ]"), (_DATE_RE, "[ngày]"), (_DIRECTION_RE, "[vị trí]")):
         for m in rx.finditer(sentence):
             plan.add(m.start(), m.end(), label, "placeholder")
 

@@ -272,8 +272,12 @@ def verify_draft(
     warnings: list[str] = []
     verified: list[VerifiedSentence] = []
 
+    allowed = {f.quantity for f in facts}
+    if target_year is not None:
+        allowed |= {str(target_year + d) for d in range(-2, 3)}
+
     def score(sentence: str, c: Citation) -> float:
-        return scorer.score(sentence, c.text, target_names, _citation_names(c))
+        return scorer.score(sentence, c.text, target_names, _citation_names(c), allowed)
 
     for i, sent in enumerate(sentences, start=1):
         problems: list[str] = []

@@ -50,7 +50,7 @@ def test_local_facts_of_the_other_unit_are_masked():
     a = adapt("Xã có 3 thôn là Tân Quang, Nhũ Tỉnh và Vũ Xá, xã có 2.256 hộ với 6.894 nhân khẩu.")
     assert a.text == "Xã có [số thôn] thôn là [tên thôn], xã có [số hộ] hộ với [số nhân khẩu] nhân khẩu."
     b = adapt("Quang Khải là xã nằm về phía Tây so với trung tâm huyện Tứ Kỳ, với diện tích đất tự nhiên 657,36 ha.")
-    assert b.text == "Ngọc Kỳ là xã nằm về phía Tây so với trung tâm huyện Tứ Kỳ, với diện tích đất tự nhiên [diện tích] ha."
+    assert b.text == "Ngọc Kỳ là xã nằm về [vị trí] so với trung tâm huyện Tứ Kỳ, với diện tích đất tự nhiên [diện tích] ha."
     c = adapt("Năm 2020, xã được công nhận đạt chuẩn nông thôn mới, ngày 21/3/2023 xã Quang Khải được phân loại lại.")
     assert c.text == "Năm [năm], xã được công nhận đạt chuẩn nông thôn mới, [ngày] xã Ngọc Kỳ được phân loại lại."
     d = adapt("Vận động quỹ trên 80 triệu đồng; 100% cán bộ đăng ký; đã bầu được 03/03 đồng chí trưởng thôn.")

@@ -1,0 +1,139 @@
+"""Extractive drafting over a small real-passage corpus, through the real IndexBuilder/Retriever (fake embedder)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant.draft import DraftRequest, draft_report, draft_section, draft_to_json, learn_outline, section_match
+from assistant.errors import InvalidRequestError
+from assistant.retrieve import Retriever
+from index.embed import FakeEmbedder
+from tests.assistant.draft_corpus import FOREIGN_FIGURES, FOREIGN_NAMES, TIEP_DAN, build_draft_index, draft_files
+
+FACTS = "Trong năm tiếp 12 lượt công dân; nhận 5 đơn, giải quyết 5"
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    embedder = FakeEmbedder()
+    settings = build_draft_index(tmp_path_factory.mktemp("draft") / "data", embedder)
+    return settings, Retriever(settings, embedder), embedder
+
+
+def run(env, **kw):
+    settings, retriever, embedder = env
+    request = DraftRequest(**{"section": TIEP_DAN, "unit": "UBND xã Ngọc Kỳ", "year": 2024, **kw})
+    fn = draft_report if request.outline else draft_section
+    return fn(request, settings, retriever, embedder)
+
+
+def _has(term: str, text: str) -> bool:
+    return re.search(r"(?<![\w.,/])" + re.escape(term) + r"(?![\w]|[.,/]\d)", text) is not None
+
+
+def assert_grounded(draft):
+    numbers = {c.n for c in draft.citations}
+    assert numbers == set(range(1, len(numbers) + 1))
+    assert draft.sentences, "the draft is empty"
+    for s in draft.sentences:
+        assert s.citations and set(s.citations) <= numbers, s
+        assert s.supported, s
+    assert draft.leaks == ()
+    for name in FOREIGN_NAMES:
+        assert name not in draft.text, name
+    body = re.sub(r"\[\d+\]", " ", draft.text)  # citation markers are not figures
+    for figure in FOREIGN_FIGURES:
+        assert not _has(figure, body), figure
+
+
+@pytest.mark.parametrize("unit,parents", [
+    ("UBND xã Ngọc Kỳ", ("huyện Tứ Kỳ",)),          # not in this corpus, same huyện as a precedent
+    ("UBND phường Đông Sơn", ()),                    # a ward, unknown anywhere
+    ("UBND thị trấn Mỹ Lộc", ("huyện Mỹ Lộc", "tỉnh Nam Định")),
+])
+def test_section_draft_is_grounded_for_units_outside_the_corpus(env, unit, parents):
+    draft = run(env, unit=unit, parent_units=parents)
+    assert_grounded(draft)
+    assert "[số đơn]" in draft.placeholders and "[số lượt tiếp công dân]" in draft.placeholders
+    assert "35-CT/TW ngày 26/5/2014" in draft.text  # national directive kept intact
+    assert all(c.section.endswith(TIEP_DAN) for c in draft.citations)
+
+
+def test_clerk_facts_are_used_when_given(env):
+    draft = run(env, facts=FACTS)
+    assert_grounded(draft)
+    assert "12 lượt" in draft.text and "5 đơn" in draft.text
+    assert "[số đơn]" not in draft.placeholders and "[số lượt tiếp công dân]" not in draft.placeholders
+
+
+def test_ward_wording_follows_the_target(env):
+    draft = run(env, unit="UBND phường Đông Sơn")
+    assert "UBND phường trực tiếp tiếp công dân" in draft.text or "UBND phường" in draft.text
+    assert "UBND xã" not in draft.text
+
+
+def test_same_unit_scope_with_no_precedent_warns(env):
+    draft = run(env, scope="same_unit")
+    assert draft.sentences == () and any("tiền lệ" in w for w in draft.warnings)
+
+
+def test_other_sections(env):
+    d = run(env, section="Đặc điểm tình hình")
+    assert_grounded(d)
+    assert {"[diện tích]", "[số hộ]", "[tên thôn]"} <= set(d.placeholders)
+    p = run(env, section="Phương hướng, nhiệm vụ năm 2025", year=2024)
+    assert_grounded(p)
+    assert "đối thoại với nhân dân" in p.text
+
+
+def test_foreign_local_decision_is_not_copied(env):
+    d = run(env, section="Công tác lãnh đạo, chỉ đạo", unit="UBND xã Hợp Tiến", parent_units=("tỉnh Thanh Hóa",))
+    assert "1533/QĐ-UBND" not in d.text and any("địa phương khác" in w for w in d.warnings)
+    assert "114-KL/TW ngày 14/7/2015" in d.text
+
+
+def test_outline_report(env):
+    d = run(env, section="", outline=True, unit="UBND xã Ngọc Kỳ", parent_units=("huyện Tứ Kỳ",))
+    assert [s.heading for s in d.sections] == [
+        "I. ĐẶC ĐIỂM TÌNH HÌNH", "II. CÔNG TÁC LÃNH ĐẠO, CHỈ ĐẠO", "III. KẾT QUẢ THỰC HIỆN",
+        "IV. ĐÁNH GIÁ CHUNG", "V. PHƯƠNG HƯỚNG, NHIỆM VỤ NĂM 2025"]
+    assert "Số: …/BC-UBND" in d.header and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in d.header
+    assert "Kính gửi: UBND huyện Tứ Kỳ." in d.text and "Nơi nhận:" in d.closing
+    assert d.text.index("I. ĐẶC ĐIỂM") < d.text.index("V. PHƯƠNG HƯỚNG") < d.text.index("Nơi nhận")
+    assert_grounded(d)
+
+
+def test_learn_outline_keeps_slots_found_in_two_documents():
+    chunks = [c for f in draft_files() for c in f.chunks]
+    assert learn_outline(chunks, 2025)[-1] == "PHƯƠNG HƯỚNG, NHIỆM VỤ NĂM 2025"
+    assert learn_outline([], 2025)[0] == "ĐẶC ĐIỂM TÌNH HÌNH"
+
+
+def test_section_match():
+    assert section_match(TIEP_DAN, ("III. KẾT QUẢ", "4. " + TIEP_DAN)) == 100
+    assert section_match(TIEP_DAN, ("I. ĐẶC ĐIỂM TÌNH HÌNH",)) < 70
+
+
+def test_json_contract(env):
+    j = draft_to_json(run(env, facts=FACTS))
+    assert list(j) == ["request", "text", "sentences", "citations", "placeholders", "directives", "leaks", "warnings"]
+    assert set(j["sentences"][0]) == {"text", "citations", "supported", "support"}
+    assert set(j["citations"][0]) == {"n", "doc_id", "source", "section", "text", "quote"}
+    assert j["citations"][0]["quote"] and j["citations"][0]["quote"] in j["citations"][0]["text"].replace("\n", " ") \
+        or all(q in j["citations"][0]["text"] for q in [j["citations"][0]["quote"].split(". ")[0]])
+    assert j["request"]["facts"] == FACTS and j["request"]["unit_level"] == "xã"
+    assert {"id", "citation", "problems"} == set(j["directives"][0])
+
+
+def test_request_validation():
+    with pytest.raises(InvalidRequestError):
+        DraftRequest(section=TIEP_DAN, unit="", year=2024)
+    with pytest.raises(InvalidRequestError):
+        DraftRequest(section="", unit="UBND xã A", year=2024)
+    with pytest.raises(InvalidRequestError):
+        DraftRequest(section=TIEP_DAN, unit="UBND xã A", year=24)
+    with pytest.raises(InvalidRequestError):
+        DraftRequest(section=TIEP_DAN, unit="UBND xã A", year=2024, scope="tỉnh")
+    assert DraftRequest(section="", unit="UBND xã A", year=2024, outline=True).target.name == "A"
