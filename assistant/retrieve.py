@@ -40,6 +40,7 @@ RRF_K = 60
 DEDUP_RATIO = 95.0
 Mode = Literal["hybrid", "dense", "lexical"]
 MODES: tuple[str, ...] = ("hybrid", "dense", "lexical")
+_MASK_CACHE_SIZE = 64   # distinct filter combinations whose passage masks are kept
 
 
 @dataclass(frozen=True)
@@ -201,6 +202,8 @@ class Retriever:
         if filters is None or filters.is_empty:
             return None
         if filters not in self._mask_cache:
+            if len(self._mask_cache) >= _MASK_CACHE_SIZE:
+                self._mask_cache.pop(next(iter(self._mask_cache)))
             self._mask_cache[filters] = np.fromiter(
                 (filters.matches(c) for c in self.index.chunks), dtype=bool, count=len(self.index.chunks)
             )

@@ -126,9 +126,6 @@ class LoadedIndex:
     lexical: LexicalIndex
     path: Path
 
-    def position_of(self) -> dict[str, int]:
-        return {chunk.chunk_id: i for i, chunk in enumerate(self.chunks)}
-
 
 def chunk_to_json(chunk: Chunk) -> dict[str, Any]:
     data = asdict(chunk)

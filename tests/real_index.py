@@ -1,0 +1,40 @@
+"""The real index of the bundled sample corpus with the real e5 model, built once per test session.
+
+Import the fixture into a test module (``from tests.real_index import real_index  # noqa: F401``)
+and mark the tests ``@pytest.mark.slow``. The index lives next to pytest's temp folders
+(``/tmp/pytest-of-<user>/soanthao-real-index``) and is updated incrementally, so only the
+first session pays for embedding the corpus; later ones embed nothing unless the corpus,
+the chunker or the model changed (a model change triggers a full rebuild).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from index.build import BuildReport
+from index.settings import Settings
+
+
+@dataclass(frozen=True)
+class RealIndex:
+    settings: Settings
+    embedder: object
+    report: BuildReport
+
+
+@pytest.fixture(scope="session")
+def real_index(tmp_path_factory) -> RealIndex:
+    from index.build import build_index
+    from index.embed import load_embedder
+    from index.errors import ModelMismatchError
+
+    data_dir = tmp_path_factory.getbasetemp().parent / "soanthao-real-index"
+    settings = Settings(data_dir=data_dir)
+    embedder = load_embedder(settings)
+    try:
+        report = build_index(settings, embedder=embedder, progress=False)
+    except ModelMismatchError:
+        report = build_index(settings, embedder=embedder, progress=False, rebuild=True)
+    return RealIndex(settings=settings, embedder=embedder, report=report)
