@@ -571,11 +571,44 @@ def learn_outline(chunks: Iterable[Chunk], next_year: int) -> list[str]:
     return out
 
 
+def report_frame(request: DraftRequest) -> tuple[tuple[str, ...], str, tuple[str, ...], tuple[str, ...]]:
+    """(header lines, title, opening lines, closing lines) of the administrative document.
+
+    Header: issuing body, ``Số: …/BC-UBND``, quốc hiệu, tiêu ngữ, place and date placeholders;
+    opening: ``Kính gửi`` and the lead sentence; closing: ``Trên đây là…``, ``Nơi nhận``, signature.
+    """
+    target = request.target
+    kind_title = "KẾ HOẠCH" if request.kind == "kế hoạch" else "BÁO CÁO"
+    symbol = "KH-UBND" if request.kind == "kế hoạch" else "BC-UBND"
+    topic = request.section if (request.section and not request.outline) else \
+        "công tác dân vận chính quyền và thực hiện quy chế dân chủ ở cơ sở"
+    if request.kind == "kế hoạch":
+        summary = f"Triển khai thực hiện {topic[0].lower() + topic[1:]} năm {request.year}"
+    else:
+        summary = f"Kết quả thực hiện {topic[0].lower() + topic[1:]} năm {request.year}"
+    parent_level = next((lv for lv in ("huyện", "thị xã", "thành phố", "quận") if target.parent(lv)), None)
+    recipient = f"UBND {parent_level} {target.parent(parent_level)}" if parent_level else "[cơ quan nhận báo cáo]"
+    header = (
+        f"ỦY BAN NHÂN DÂN {target.level.upper()} {target.name.upper()}",
+        "Số: …/" + symbol,
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        f"{target.name}, ngày … tháng … năm …",
+    )
+    lead = summary[0].lower() + summary[1:]
+    opening = (f"Kính gửi: {recipient}.", f"{target.full} {kind_title.lower()} {lead} như sau:")
+    closing = (
+        f"Trên đây là {kind_title.lower()} {lead} của {target.full}./.",
+        "Nơi nhận:", f"- {recipient};", "- Lưu: VT.",
+        "TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", "[chữ ký, đóng dấu]", "[họ và tên]",
+    )
+    return header, f"{kind_title}\n{summary}", opening, closing
+
+
 def draft_report(request: DraftRequest, settings: Settings | None = None, retriever: Any = None,
                  embedder: Any = None, registry: Any = None) -> Draft:
     """A whole report: header block, the learned outline with each section drafted, closing block."""
     drafter = SectionDrafter(settings, retriever, embedder, registry)
-    target = request.target
     outline = learn_outline(_all_chunks(drafter.retriever), request.year + 1)
     book = _CitationBook()
     warnings: list[str] = []
@@ -594,27 +627,7 @@ def draft_report(request: DraftRequest, settings: Settings | None = None, retrie
         pos += len(sents)
         sections.append(DraftSection(f"{_ROMAN[i]}. {heading}", tuple(s for s in verified if not s.removed)))
 
-    kind_title = "KẾ HOẠCH" if request.kind == "kế hoạch" else "BÁO CÁO"
-    symbol = "KH-UBND" if request.kind == "kế hoạch" else "BC-UBND"
-    topic = request.section or "công tác dân vận chính quyền và thực hiện quy chế dân chủ ở cơ sở"
-    summary = f"Kết quả thực hiện {topic[0].lower() + topic[1:]} năm {request.year}"
-    parent = target.parent("huyện") or target.parent("thị xã") or target.parent("thành phố") or target.parent("quận")
-    parent_level = next((lv for lv in ("huyện", "thị xã", "thành phố", "quận") if target.parent(lv)), None)
-    recipient = f"UBND {parent_level} {parent}" if parent else "[cơ quan nhận báo cáo]"
-    header = (
-        f"ỦY BAN NHÂN DÂN {target.level.upper()} {target.name.upper()}",
-        "Số: …/" + symbol,
-        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
-        "Độc lập - Tự do - Hạnh phúc",
-        f"{target.name}, ngày … tháng … năm …",
-    )
-    opening = (f"Kính gửi: {recipient}.", f"{target.full} báo cáo {summary[0].lower() + summary[1:]} như sau:")
-    closing = (
-        f"Trên đây là {kind_title.lower()} {summary[0].lower() + summary[1:]} của {target.full}./.",
-        "Nơi nhận:", f"- {recipient};", "- Lưu: VT.",
-        "TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", "[chữ ký, đóng dấu]", "[họ và tên]",
-    )
-    title = f"{kind_title}\n{summary}"
+    header, title, opening, closing = report_frame(request)
     body = [*header, "", title, "", *opening, ""]
     for sec in sections:
         body += [sec.heading, sec.text, ""]
