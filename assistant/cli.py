@@ -216,6 +216,110 @@ def check_command(
     run_guarded(body)
 
 
+# --- draft (H8) ----------------------------------------------------------------------------
+
+
+@app.command("draft")
+def draft_command(
+    section: str = typer.Option("", "--section", help="Mục cần soạn / section to draft"),
+    unit: str = typer.Option(..., "--unit", help="Đơn vị, ví dụ “UBND xã Ngọc Kỳ” / the clerk's unit"),
+    year: int = typer.Option(..., "--year", help="Năm báo cáo / reporting year"),
+    kind: str = typer.Option("báo cáo", "--kind", help="báo cáo | kế hoạch"),
+    facts: Optional[str] = typer.Option(None, "--facts", help="Số liệu của đơn vị (văn bản hoặc tệp) / clerk's facts (text or file)"),
+    parent: list[str] = typer.Option([], "--parent", help="Đơn vị cấp trên, ví dụ “huyện Tứ Kỳ” (lặp lại được)"),
+    scope: str = typer.Option("all", "--scope", help="same_unit | same_province | all"),
+    outline: bool = typer.Option(False, "--outline", help="Soạn cả báo cáo theo đề cương / whole report"),
+    llm: bool = typer.Option(False, "--llm", help="Dùng máy chủ LLM đã cấu hình / use the configured LLM server"),
+    strict: bool = typer.Option(False, "--strict", help="Bỏ câu không có nguồn ủng hộ / remove unsupported sentences"),
+    docx_out: Optional[Path] = typer.Option(None, "--docx", help="Ghi tệp Word / write a .docx file"),
+    json_out: bool = typer.Option(False, "--json", help="In JSON / print JSON"),
+    data_dir: Optional[Path] = DataDir,
+) -> None:
+    """Soạn một mục (hoặc cả báo cáo) có trích dẫn nguồn / draft a section or a report with verified citations."""
+
+    def body() -> None:
+        from assistant.draft import DraftRequest, draft_report, draft_section, draft_to_json
+        from index.registry import load_or_build
+
+        fact_text = facts
+        if facts and len(facts) < 260 and Path(facts).is_file():
+            fact_text = Path(facts).read_text(encoding="utf-8")
+        settings = load_settings(data_dir)
+        request = DraftRequest(section=section, unit=unit, year=year, kind=kind, facts=fact_text,
+                               parent_units=tuple(parent), scope=scope, outline=outline, use_llm=llm, strict=strict)
+        fn = draft_report if outline else draft_section
+        result = fn(request, settings, registry=load_or_build(settings))
+        if docx_out is not None:
+            from assistant.docx_export import export_docx
+
+            export_docx(result, docx_out)
+        if json_out:
+            print_json(draft_to_json(result))
+            return
+        typer.echo(result.text)
+        if result.citations:
+            typer.secho("\nNguồn / sources:", bold=True)
+            for c in result.citations:
+                typer.echo(f"  [{c.n}] {c.source} § {c.section} (dòng {c.line_start}-{c.line_end})")
+        if result.placeholders:
+            typer.secho("Cần điền / to fill: " + ", ".join(result.placeholders), fg=typer.colors.YELLOW)
+        for w in result.warnings:
+            typer.secho(f"! {w}", fg=typer.colors.YELLOW, err=True)
+        if result.leaks:
+            typer.secho("Lộ thông tin đơn vị khác / leaks: " + ", ".join(result.leaks), fg=typer.colors.RED, err=True)
+        if docx_out is not None:
+            typer.echo(f"Đã ghi / written: {docx_out}")
+
+    run_guarded(body)
+
+
+# --- eval (H9) -----------------------------------------------------------------------------
+
+
+@app.command("eval")
+def eval_command(
+    suite: str = typer.Option("all", "--suite", help="retrieval | lookup | drafting | compare | all"),
+    quick: bool = typer.Option(False, "--quick", help="Tập con cho CI, kiểm tra ngưỡng / CI subset, checks the floors"),
+    json_out: bool = typer.Option(False, "--json", help="In mọi số liệu dạng JSON / print all figures as JSON"),
+    out: Optional[Path] = typer.Option(None, "--out", help="Thư mục báo cáo / report folder [reports/eval-<time>]"),
+    floors: Optional[Path] = typer.Option(None, "--floors", help="Tệp ngưỡng / floors file [eval/floors.toml]"),
+    naive: Optional[bool] = typer.Option(
+        None, "--naive/--no-naive", help="Đo cả baseline LlamaIndex thô / measure the naive LlamaIndex baseline "
+        "[full run: yes, --quick: no]"),
+    data_dir: Optional[Path] = DataDir,
+) -> None:
+    """Đánh giá hệ thống, so với baseline; --quick thất bại khi dưới ngưỡng / evaluate against baselines."""
+
+    def body() -> None:
+        import logging
+
+        from eval.floors import DEFAULT_FLOORS_PATH
+        from eval.runner import SUITES, EvalOptions, run_eval
+
+        if suite != "all" and suite not in SUITES:
+            raise typer.BadParameter(f"--suite must be one of {', '.join(SUITES)}, all")
+        logging.basicConfig(level=logging.WARNING if json_out else logging.INFO, format="%(message)s")
+        options = EvalOptions(suites=SUITES if suite == "all" else (suite,), quick=quick, out_dir=out,
+                              floors_path=floors or DEFAULT_FLOORS_PATH, naive_baseline=naive, progress=not json_out)
+        run = run_eval(load_settings(data_dir), options)
+        if json_out:
+            print_json(run.results)
+        else:
+            for name, by_split in run.results["headline"].items():
+                figures = ", ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}"
+                                    for k, v in by_split.get("all", {}).items())
+                typer.echo(f"{name}: {figures}")
+            typer.echo(f"Báo cáo / report: {run.report_dir / 'report.md'} ({run.results['meta']['seconds']} s)")
+        bad = run.failed_floors
+        for check in bad:
+            typer.secho(f"DƯỚI NGƯỠNG / FLOOR FAILED: {check.floor.label} on {check.split}: measured "
+                        f"{check.measured:.3f}", fg=typer.colors.RED, err=True)
+        if bad and quick:
+            raise typer.Exit(code=1)
+
+    run_guarded(body)
+
+
 def main() -> None:
     app()
 

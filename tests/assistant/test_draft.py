@@ -137,3 +137,28 @@ def test_request_validation():
     with pytest.raises(InvalidRequestError):
         DraftRequest(section=TIEP_DAN, unit="UBND xã A", year=2024, scope="tỉnh")
     assert DraftRequest(section="", unit="UBND xã A", year=2024, outline=True).target.name == "A"
+
+
+def test_cli_draft_json_and_docx(env, tmp_path, monkeypatch):
+    import json
+
+    from typer.testing import CliRunner
+
+    import index.embed
+    from assistant.cli import app
+
+    settings, _, embedder = env
+    monkeypatch.setattr(index.embed, "load_embedder", lambda s: FakeEmbedder())
+    facts = tmp_path / "facts.txt"
+    facts.write_text(FACTS, encoding="utf-8")
+    out = tmp_path / "muc.docx"
+    result = CliRunner().invoke(app, [
+        "draft", "--section", TIEP_DAN, "--unit", "UBND xã Ngọc Kỳ", "--year", "2024", "--facts", str(facts),
+        "--parent", "huyện Tứ Kỳ", "--docx", str(out), "--json", "--data-dir", str(settings.data_dir)])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert payload["request"]["facts"] == FACTS and payload["leaks"] == []
+    assert "12 lượt" in payload["text"] and out.is_file()
+    bad = CliRunner().invoke(app, ["draft", "--unit", "UBND xã Ngọc Kỳ", "--year", "2024",
+                                   "--data-dir", str(settings.data_dir)])
+    assert bad.exit_code == 2 and "section" in bad.output
