@@ -199,3 +199,25 @@ def test_build_prompt_lists_sources():
     prompt = build_prompt("Mục A", "UBND xã A", 2024, "báo cáo", {2: "hai", 1: "một"}, "")
     assert prompt.index("[1] một") < prompt.index("[2] hai")
     assert "Mục A" in prompt and "UBND xã A" in prompt
+
+
+@pytest.mark.llama_server
+def test_real_llama_cpp_server_output_is_verified(env):
+    """Optional: a real OpenAI-compatible server (e.g. ``python -m llama_cpp.server`` with a small GGUF model)
+    at ``SOANTHAO_LLM_BASE_URL``; skipped visibly when none answers."""
+    import os
+    import urllib.error
+    import urllib.request
+
+    url = os.environ.get("SOANTHAO_LLM_BASE_URL")
+    if not url:
+        pytest.skip("SOANTHAO_LLM_BASE_URL is not set: no local LLM server to test against")
+    try:
+        urllib.request.urlopen(url.rstrip("/") + "/models", timeout=3)
+    except (urllib.error.URLError, OSError) as exc:
+        pytest.skip(f"no LLM server answers at {url}: {exc}")
+    draft = run(env, url)
+    assert draft.sentences
+    for s in draft.sentences:  # whatever the model wrote, nothing unverified passes silently
+        assert s.supported or "unsupported" in s.problems
+    assert all(f"[{n}]" for s in draft.sentences for n in s.citations)
