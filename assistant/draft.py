@@ -191,12 +191,19 @@ def _norm_heading(text: str) -> str:
 
 def section_match(section: str, path: Sequence[str]) -> float:
     """Best rapidfuzz token_set_ratio between the requested section and any heading of ``path``."""
+    return _best_heading(section, path)[0]
+
+
+def _best_heading(section: str, path: Sequence[str]) -> tuple[float, int]:
+    """(best score, index of the best-matching heading in ``path``; the innermost on ties)."""
     from rapidfuzz import fuzz
 
     want = _norm_heading(section)
     if not want or not path:
-        return 0.0
-    return max(fuzz.token_set_ratio(want, _norm_heading(h)) for h in path)
+        return 0.0, len(path) - 1
+    scores = [fuzz.token_set_ratio(want, _norm_heading(h)) for h in path]
+    best = max(scores)
+    return best, max(i for i, sc in enumerate(scores) if sc == best)
 
 
 def _unit_of(meta: dict[str, Any]) -> UnitRef | None:
@@ -357,6 +364,9 @@ class SectionDrafter:
         out: list[list[Chunk]] = []
         for _, hit in order[:MAX_PRECEDENTS]:
             path = hit.chunk.section_path
+            score, idx = _best_heading(section, path)
+            if score >= SECTION_MATCH_MIN:
+                path = path[: idx + 1]  # "KẾT QUẢ THỰC HIỆN" takes the whole section III, not one subsection
             same = [c for c in all_chunks if c.doc_id == hit.chunk.doc_id and tuple(c.section_path[: len(path)]) == path]
             if not same:
                 same = [h.chunk for _, h in scored if h.chunk.doc_id == hit.chunk.doc_id and h.chunk.section_path == path]
@@ -371,7 +381,8 @@ class SectionDrafter:
         cands: list[_Candidate] = []
         foreign_skipped = 0
         for rank, chunks in enumerate(precedents):
-            sentences = [(c, s.text) for c in chunks for s in split_sentences(c.text) if _is_body_sentence(s.text)]
+            sentences = [(c, re.sub(r"^[-+*•]\s+", "", s.text)) for c in chunks for s in split_sentences(c.text)
+                         if _is_body_sentence(s.text)]
             for idx, (chunk, text) in enumerate(sentences):
                 prec_unit = _unit_of(chunk.meta)
                 adapted = adapt_sentence(text, prec_unit, target, chunk.meta.get("year"), request.year, facts, others)
