@@ -32,7 +32,7 @@ from index.embed import Embedder
 from index.lexical import strip_diacritics
 from index.schema import Chunk
 from index.settings import Settings
-from index.store import IndexStore, LoadedIndex, model_mismatch_message
+from index.store import IndexStore, LoadedIndex, model_mismatch_message, vector_search_params
 
 logger = logging.getLogger(__name__)
 
@@ -217,14 +217,17 @@ class Retriever:
         if total == 0:
             return []
         vector = np.asarray(self.embedder.embed_query(query), dtype=np.float32).reshape(1, -1)
+        faiss_index = self.index.faiss_index
         if mask is None:
-            scores, ids = self.index.faiss_index.search(vector, min(fetch, total))
+            want = min(fetch, total)
+            params = vector_search_params(faiss_index, want)
         else:
             allowed = np.flatnonzero(mask).astype(np.int64)
             if allowed.size == 0:
                 return []
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
-            scores, ids = self.index.faiss_index.search(vector, min(fetch, int(allowed.size)), params=params)
+            want = min(fetch, int(allowed.size))
+            params = vector_search_params(faiss_index, want, faiss.IDSelectorBatch(allowed))
+        scores, ids = faiss_index.search(vector, want, params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
     def search(

@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     chunk_overlap_tokens: int = 40
     ignore_names: tuple[str, ...] = ("SOURCES.md", "README.md", "PROVENANCE.md")
 
+    # dense vector index (README "Scale plan"): exact flat below the threshold, HNSW from it on
+    approximate_index_min_chunks: int = Field(
+        default=200_000, ge=1, description="from this many chunks the FAISS index is HNSW instead of exact flat"
+    )
+
     # optional LLM drafter (OpenAI-compatible server)
     llm_base_url: str | None = None
     llm_model: str | None = None

@@ -17,6 +17,14 @@ normalized vectors to ``IndexFlatIP`` is a copy (measured ~4 ms for 3 000 × 384
 fresh index keeps FAISS position == chunk position == BM25 position with no id maps to
 keep in sync.
 
+From ``settings.approximate_index_min_chunks`` chunks on, the FAISS index is an HNSW graph
+(``IndexHNSWFlat``, inner product) instead of the exact flat one: exact search grows
+linearly with the corpus while HNSW stays nearly flat at a recall@10 near 1 (measured by
+``bench/scale.py``; README "Scale plan"). The choice is made at every save from the chunk
+count and recorded in the manifest (``extra["vector_index"]``); positions stay the same,
+so nothing else changes. Searches pass ``vector_search_params`` so HNSW looks at enough
+candidates.
+
 Atomic save (txtai writes the config and then one file per part; we do the same, but
 aside): everything is written into a sibling temp folder, fsynced, then swapped in by
 two renames — current → ``.index-old-…``, temp → ``index`` — and the old folder is
@@ -35,7 +43,7 @@ import logging
 import os
 import shutil
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -57,6 +65,46 @@ LLAMA_DIR = "llama"
 BM25_DIR = "bm25"
 _OLD_PREFIX = ".index-old-"
 _TMP_PREFIX = ".index-tmp-"
+
+
+#: HNSW graph degree, build-time and search-time candidate list sizes (bench/scale.py).
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 40
+HNSW_EF_SEARCH = 128
+
+
+def new_vector_index(dim: int, chunk_count: int, approximate_min_chunks: int) -> tuple[Any, dict[str, Any]]:
+    """An empty FAISS index for ``chunk_count`` normalized vectors, and its manifest description.
+
+    Exact ``IndexFlatIP`` below ``approximate_min_chunks``, ``IndexHNSWFlat`` (inner product)
+    from it on.
+    """
+    import faiss
+
+    if chunk_count < approximate_min_chunks:
+        return faiss.IndexFlatIP(dim), {"type": "flat", "metric": "inner_product",
+                                        "approximate_min_chunks": approximate_min_chunks}
+    index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+    index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+    index.hnsw.efSearch = HNSW_EF_SEARCH
+    return index, {"type": "hnsw", "metric": "inner_product", "M": HNSW_M, "efConstruction": HNSW_EF_CONSTRUCTION,
+                   "efSearch": HNSW_EF_SEARCH, "approximate_min_chunks": approximate_min_chunks}
+
+
+def vector_search_params(faiss_index: Any, k: int, selector: Any = None) -> Any:
+    """FAISS search parameters for ``faiss_index``: the id filter, and for HNSW an ``efSearch``
+    of at least ``k`` (HNSW rejects plain ``SearchParameters``). None when nothing to set."""
+    import faiss
+
+    if isinstance(faiss_index, faiss.IndexHNSW):
+        params = faiss.SearchParametersHNSW()
+        params.efSearch = max(int(faiss_index.hnsw.efSearch), int(k))
+        if selector is not None:
+            params.sel = selector
+        return params
+    if selector is not None:
+        return faiss.SearchParameters(sel=selector)
+    return None
 
 
 class IndexFormatError(SoanThaoError):
@@ -122,7 +170,7 @@ class LoadedIndex:
 
     manifest: Manifest
     chunks: tuple[Chunk, ...]
-    faiss_index: Any                      # faiss.IndexFlatIP
+    faiss_index: Any                      # faiss.IndexFlatIP, or IndexHNSWFlat for large corpora
     lexical: LexicalIndex
     path: Path
 
@@ -334,15 +382,18 @@ class IndexStore:
         return self.index_dir
 
     def _write_parts(self, folder: Path, manifest: Manifest, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
-        import faiss
         from llama_index.core import StorageContext, VectorStoreIndex
         from llama_index.core.embeddings import MockEmbedding
         from llama_index.vector_stores.faiss import FaissVectorStore
 
+        faiss_index, description = new_vector_index(
+            manifest.dim, len(chunks), self.settings.approximate_index_min_chunks
+        )
+        manifest = replace(manifest, extra={**manifest.extra, "vector_index": description})
         (folder / MANIFEST_NAME).write_text(
             json.dumps(manifest.to_json(), ensure_ascii=False, indent=1), encoding="utf-8"
         )
-        vector_store = FaissVectorStore(faiss_index=faiss.IndexFlatIP(manifest.dim))
+        vector_store = FaissVectorStore(faiss_index=faiss_index)
         context = StorageContext.from_defaults(vector_store=vector_store)
         nodes = [_to_node(chunk, vectors[i]) for i, chunk in enumerate(chunks)]
         # Nodes carry their embeddings, so the (mock) embed model is never called; passing it
