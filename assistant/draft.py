@@ -223,11 +223,29 @@ def _is_body_sentence(text: str) -> bool:
     letters = [c for c in text if c.isalpha()]
     if letters and sum(c.isupper() for c in letters) / len(letters) > 0.6:
         return False  # an all-caps heading or signature line
-    if _HEADING_LIKE.match(text) and len(words) < 14 and not text.rstrip().endswith((".", ";", ":")):
-        return False
+    if _HEADING_LIKE.match(text) and len(words) < 14:
+        return False  # a numbered heading that the parser left in the body
+    first_letter = next((c for c in text if c.isalpha()), "")
+    if first_letter.islower():
+        return False  # a fragment: the chunk overlap starts mid-sentence
     if re.match(r"^(?:Trên đây là|Nơi nhận|TM\.|KT\.|Kính gửi)", text):
         return False
     return True
+
+
+def _strip_enumerator(text: str) -> str:
+    """"- Đảng ủy…" / "a) Tổ chức…" / "2. Tiếp tục…" → the sentence without its list mark."""
+    return re.sub(r"^(?:[-+*•]|\d+(?:\.\d+)*\.|[a-zđ]\))\s+", "", text)
+
+
+def _is_own_heading(text: str, chunk: Chunk) -> bool:
+    """The section's heading repeated inside the chunk body."""
+    norm = _norm_heading(text)
+    return any(norm == _norm_heading(h) for h in chunk.section_path)
+
+
+def _complete(text: str) -> bool:
+    return text.rstrip().endswith((".", "!", "?", "…", ";", ":", "”", '"'))
 
 
 def _all_chunks(retriever: Any) -> Sequence[Chunk]:
@@ -381,8 +399,8 @@ class SectionDrafter:
         cands: list[_Candidate] = []
         foreign_skipped = 0
         for rank, chunks in enumerate(precedents):
-            sentences = [(c, re.sub(r"^[-+*•]\s+", "", s.text)) for c in chunks for s in split_sentences(c.text)
-                         if _is_body_sentence(s.text)]
+            sentences = [(c, _strip_enumerator(s.text)) for c in chunks for s in split_sentences(c.text)
+                         if _is_body_sentence(s.text) and not _is_own_heading(s.text, c)]
             for idx, (chunk, text) in enumerate(sentences):
                 prec_unit = _unit_of(chunk.meta)
                 adapted = adapt_sentence(text, prec_unit, target, chunk.meta.get("year"), request.year, facts, others)
@@ -413,7 +431,8 @@ class SectionDrafter:
                 keys.append(key)
         reps: list[_Candidate] = []
         for members in clusters:
-            rep = min(members, key=lambda c: (len(c.adapted.placeholders), c.doc_rank, c.position))
+            rep = min(members, key=lambda c: (not _complete(c.source), len(c.adapted.placeholders), c.doc_rank,
+                                              -len(c.source), c.position))
             rep.group = members
             rep.position = sum(m.position for m in members) / len(members)
             reps.append(rep)

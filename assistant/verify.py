@@ -50,7 +50,8 @@ __all__ = [
 
 MARKER_RE = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _MARKERS_AFTER_STOP = re.compile(r"([.!?…]+)(\s*)((?:\[\d+(?:\s*[,;]\s*\d+)*\]\s*)+)")
-REGISTER_RE = re.compile(r"(?<!\w)(chúng tôi|chúng ta|chúng mình|tôi|mình)(?!\w)", re.I)
+# "cấp mình" (one's own level) is ordinary administrative wording, so "mình" alone is not flagged.
+REGISTER_RE = re.compile(r"(?<!\w)(chúng tôi|chúng ta|chúng mình|tôi)(?!\w)", re.I)
 
 
 @dataclass(frozen=True)

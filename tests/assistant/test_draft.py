@@ -171,19 +171,39 @@ SEED_LOCAL_NAMES = ["Tân Quang", "Nhũ Tỉnh", "Vũ Xá", "Lý Thường Kiệ
                     "Trạm Bơm", "Đò Đồn"]
 
 
+def _ingest_seeds(settings):
+    """IndexedFiles of the five seeds through load → normalize → parse → chunk (the pipeline's stages)."""
+    from index.build import IndexedFile
+    from index.chunk import chunk_document
+    from index.load import load_file
+    from index.normalize import normalize_vietnamese
+    from index.structure import parse_document
+
+    files = []
+    for path in sorted((settings.corpus_dir / "seeds").glob("*.txt")):
+        loaded = load_file(path, settings.corpus_dir)
+        doc = parse_document(normalize_vietnamese(loaded.text, loaded.source), loaded.content_hash)
+        files.append(IndexedFile(source=loaded.source, path=str(path), content_hash=loaded.content_hash,
+                                 chunks=tuple(chunk_document(doc, settings))))
+    return files
+
+
 @pytest.fixture(scope="module")
 def seed_env(tmp_path_factory):
-    pytest.importorskip("index.pipeline", reason="ingestion pipeline (index.pipeline) not available yet")
-    from index.build import build_index
+    for module in ("index.load", "index.normalize", "index.structure", "index.chunk"):
+        pytest.importorskip(module, reason=f"ingestion stage {module} not available")
+    from index.build import IndexBuilder
+    from index.registry import Registry
     from index.settings import SAMPLE_CORPUS, Settings
 
     embedder = FakeEmbedder()
-    settings = Settings(data_dir=tmp_path_factory.mktemp("seeds") / "data",
-                        corpus_dir=SAMPLE_CORPUS)
-    build_index(settings, embedder=embedder, progress=False)
-    from index.registry import load_or_build
-
-    return settings, Retriever(settings, embedder), embedder, load_or_build(settings)
+    settings = Settings(data_dir=tmp_path_factory.mktemp("seeds") / "data", corpus_dir=SAMPLE_CORPUS)
+    IndexBuilder(settings, embedder).build(_ingest_seeds(settings))
+    registry = Registry()
+    for path in sorted(SAMPLE_CORPUS.rglob("*.md")) + sorted((SAMPLE_CORPUS / "seeds").glob("*.txt")):
+        if path.name != "SOURCES.md":
+            registry.update_text(path.relative_to(SAMPLE_CORPUS).as_posix(), path.read_text(encoding="utf-8"))
+    return settings, Retriever(settings, embedder), embedder, registry
 
 
 @pytest.mark.parametrize("section,unit,parents", [
