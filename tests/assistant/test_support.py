@@ -80,3 +80,41 @@ def test_calibration_writes_per_model_entries(tmp_path):
     assert load_support_config(FakeEmbedder(fingerprint="other"), out).fingerprint == LEXICAL_KEY
     with pytest.raises(FileNotFoundError):
         load_support_config(None, tmp_path / "missing.json")
+
+
+def _reproduce(embedder):
+    from assistant.support import PAIRS_PATH, THRESHOLD_PATH, read_pairs
+    from eval.metrics.judge_quality import evaluate_threshold
+
+    config = load_support_config(embedder, THRESHOLD_PATH)
+    scorer = SupportScorer(embedder if config.lexical_weight < 1.0 else None, config)
+    rows = [r for r in read_pairs(PAIRS_PATH) if r["split"] == "test"]
+    result = evaluate_threshold([scorer.score(r["sentence"], r["passage"]) for r in rows],
+                                [bool(r["supported"]) for r in rows], config.threshold)
+    return config, result
+
+
+def test_stored_lexical_threshold_reproduces_on_the_held_out_split():
+    import hashlib
+
+    from assistant.support import PAIRS_PATH
+
+    config, result = _reproduce(None)
+    assert config.dataset_sha256 == hashlib.sha256(PAIRS_PATH.read_bytes()).hexdigest(), "pairs changed: recalibrate"
+    assert (result.precision, result.recall) == (config.test["precision"], config.test["recall"])
+    assert result.precision >= 0.85 and result.recall >= 0.9
+
+
+@pytest.mark.slow
+def test_stored_threshold_for_the_real_model_reproduces():
+    from index.embed import load_embedder
+    from index.errors import ModelNotPreparedError
+    from index.settings import Settings
+
+    try:
+        embedder = load_embedder(Settings())
+    except ModelNotPreparedError as exc:
+        pytest.skip(f"embedding model not prepared: {exc}")
+    config, result = _reproduce(embedder)
+    assert config.fingerprint == embedder.fingerprint, "no threshold calibrated for this model: run python -m assistant.support"
+    assert (result.precision, result.recall) == (config.test["precision"], config.test["recall"])
