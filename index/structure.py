@@ -148,10 +148,8 @@ def classify_numbering(text: str) -> NumberedLine | None:
     return None
 
 
-_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50}
-
-
 def _valid_roman(numeral: str) -> bool:
+    """Roman numerals I–XX, so "CỘNG"/"C Ỉ" fragments never read as numbers."""
     valid = {
         "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV",
         "XV", "XVI", "XVII", "XVIII", "XIX", "XX",
@@ -227,7 +225,7 @@ def _glue(raw_prev: str, prev_clean: str, next_clean: str) -> str:
 class StructureParser:
     """Turns normalized lines into blocks and a heading tree.
 
-    One verb: :meth:`parse`. Stateless between calls.
+    One verb: :meth:`parse`. The margin width and spacing style are measured per call.
 
     Example:
         >>> blocks, headings = StructureParser().parse(("I. MỤC ĐÍCH", "Nội dung."))
