@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import re
+import threading
 import unicodedata
 from pathlib import Path
 from typing import Any, Protocol, Sequence, runtime_checkable
@@ -81,9 +82,20 @@ class FakeEmbedder:
 # --------------------------------------------------------------------------- real model
 
 
-@functools.lru_cache(maxsize=4)
+_LOAD_LOCK = threading.Lock()
+
+
 def _load_sentence_transformer(folder: str, device: str):
-    """One loaded model per (folder, device) and process: retrieval, drafting and the app share it."""
+    """One loaded model per (folder, device) and process: retrieval, drafting and the app share it.
+
+    The lock keeps two app threads from loading the same 470 MB model twice at start-up.
+    """
+    with _LOAD_LOCK:
+        return _load_sentence_transformer_cached(folder, device)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_sentence_transformer_cached(folder: str, device: str):
     from sentence_transformers import SentenceTransformer
 
     logger.info("Loading the embedding model from %s on %s", folder, device)
@@ -197,6 +209,9 @@ class SentenceTransformerEmbedder:
 
 def load_embedder(settings: Settings) -> Embedder:
     """The configured embedder: ``settings.embedding_model`` if set, else the built e5 folder.
+
+    The loaded model is shared by every call in the process; each call returns a new
+    embedder object, so its ``passages_embedded`` counter starts at 0.
 
     Raises:
         ModelNotPreparedError: the folder is missing; the message says how to build it.
