@@ -64,12 +64,15 @@ class GlyphRepairSettings:
         glyph_cost: log-probability cost of assuming one dropped glyph; higher = more conservative.
         min_gain: the repaired line must beat the line as written by this many nats.
         common_count: a valid syllable seen this often elsewhere in the corpus is not suspicious.
+        min_filled_count: a word completed by a glyph must be a valid syllable seen at
+            least this often elsewhere in the corpus ("ụt", a valid but unseen shape, is refused).
     """
 
     glyphs: tuple[str, ...] = DEFAULT_DROPPED_GLYPHS
     glyph_cost: float = 2.0
     min_gain: float = 1.0
     common_count: int = 2
+    min_filled_count: int = 1
 
     def __post_init__(self):
         if not self.glyphs or any(len(g) != 1 or not g.isalpha() for g in self.glyphs):
@@ -188,23 +191,24 @@ def _best_reading(
     """
     glyph_options = sorted({g.lower() for g in settings.glyphs})
     open_set = set(open_positions)
-    # (previous word, word being built, does it hold an inserted glyph) -> (score, chars)
+    # (previous word, word being built, does it hold an inserted glyph) -> (score, path);
+    # a path is a linked list (char, parent) so extending it costs O(1)
     State = tuple[str | None, str, bool]
-    states: dict[State, tuple[float, list[str]]] = {(None, "", False): (0.0, [])}
+    states: dict[State, tuple[float, tuple | None]] = {(None, "", False): (0.0, None)}
 
     def close(prev: str | None, tail: str, tainted: bool, score: float) -> tuple[str | None, float] | None:
         if not tail:
             return prev, score
-        if tainted and not is_valid_syllable(tail):
-            return None                    # a filled gap must yield a real syllable
+        if tainted and not (is_valid_syllable(tail) and inventory.count(tail) >= settings.min_filled_count):
+            return None                    # a filled gap must yield a real, attested syllable
         return tail, score + inventory.log_prob(tail, prev)
 
     for index, char in enumerate(line):
         options = [(char, False)]
         if index in open_set:
             options += [(glyph, True) for glyph in glyph_options]
-        new_states: dict[State, tuple[float, list[str]]] = {}
-        for (prev, tail, tainted), (score, chars) in states.items():
+        new_states: dict[State, tuple[float, tuple | None]] = {}
+        for (prev, tail, tainted), (score, path) in states.items():
             for option, is_glyph in options:
                 new_score = score - (settings.glyph_cost if is_glyph else 0.0)
                 if option.isalpha():
@@ -218,14 +222,19 @@ def _best_reading(
                         continue
                     key, new_score = (closed[0], "", False), closed[1]
                 if key not in new_states or new_states[key][0] < new_score:
-                    new_states[key] = (new_score, chars + [option])
+                    new_states[key] = (new_score, (option, path))
         states = new_states
     finals = []
-    for (prev, tail, tainted), (score, chars) in states.items():
+    for (prev, tail, tainted), (score, path) in states.items():
         closed = close(prev, tail, tainted, score)
         if closed is not None:
-            finals.append((closed[1], chars))
-    best_score, best_chars = max(finals, key=lambda item: item[0])
+            finals.append((closed[1], path))
+    best_score, path = max(finals, key=lambda item: item[0])
+    best_chars: list[str] = []
+    while path is not None:
+        best_chars.append(path[0])
+        path = path[1]
+    best_chars.reverse()
     written = 0.0
     prev = None
     for word in _LETTER_RUN.findall(line):

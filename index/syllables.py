@@ -162,22 +162,28 @@ def syllable_key(word: str) -> str:
     return toneless + tone if tone else toneless
 
 
-def syllable_shapes() -> Iterable[str]:
-    """Every toned syllable shape the tables allow (onsets × rhymes × tones), for inspection and tests.
+def _tone_position(rhyme: str) -> int:
+    """Where the tone mark goes (modern convention); ``is_valid_syllable`` accepts either placement."""
+    vowels = [i for i, ch in enumerate(rhyme) if ch in "aăâeêioôơuưy"]
+    marked = [i for i in vowels if rhyme[i] in "ăâêôơư"]
+    if marked:
+        return marked[-1]                      # ươ → ơ, ê in iê/uyê
+    if rhyme[-1] not in "aăâeêioôơuưy" or rhyme in ("oa", "oe", "uy"):
+        return vowels[-1]                      # closed rhyme: last vowel (hoàn, hoà)
+    return vowels[0] if len(vowels) <= 2 else vowels[1]   # ia → ìa, oai → oài
 
-    The tone mark is put on the last vowel letter of the nucleus, a common
-    convention; ``is_valid_syllable`` accepts either placement.
-    """
-    vowels = "aăâeêioôơuưy"
+
+def syllable_shapes() -> Iterable[str]:
+    """Every toned syllable shape the tables allow (onsets × rhymes × tones), for inspection and tests."""
     for onset in ONSETS:
         for rhyme in sorted(RHYMES):
             if not _onset_fits(onset, rhyme):
                 continue
-            nucleus_end = max(i for i, ch in enumerate(rhyme) if ch in vowels)
+            position = _tone_position(rhyme)
             for tone in TONES:
                 if rhyme.endswith(_CHECKED_FINALS) and tone not in ("\u0301", "\u0323"):
                     continue
-                toned = rhyme[: nucleus_end + 1] + tone + rhyme[nucleus_end + 1 :]
+                toned = rhyme[: position + 1] + tone + rhyme[position + 1 :]
                 yield unicodedata.normalize("NFC", onset + toned)
 
 
@@ -249,7 +255,11 @@ class SyllableInventory:
 
     @classmethod
     def from_corpus(
-        cls, corpus_root: Path, cache_dir: Path | None = None, ignore_names: tuple[str, ...] | None = None
+        cls,
+        corpus_root: Path,
+        cache_dir: Path | None = None,
+        ignore_names: tuple[str, ...] | None = None,
+        refine: bool = True,
     ) -> SyllableInventory:
         """Inventory of every loadable file under ``corpus_root`` (sorted, deterministic).
 
@@ -259,6 +269,9 @@ class SyllableInventory:
                 content hashes of the files, and reused while the files are unchanged.
             ignore_names: file names to skip; default ``Settings.ignore_names``
                 (SOURCES.md quotes the damage, e.g. "C Ỉ ĐẠO", and must not vote).
+            refine: count each document after repairing it (see ``refined``), so the
+                debris of a damaged document ("oạt") is not taken for a real syllable
+                when *other* documents are repaired.
         """
         from index.errors import UnreadableFileError
         from index.load import iter_corpus_files, load_file
@@ -272,7 +285,7 @@ class SyllableInventory:
         cache_file = None
         if cache_dir is not None:
             fingerprint = hashlib.sha256()
-            fingerprint.update(f"v{INVENTORY_VERSION}".encode())
+            fingerprint.update(f"v{INVENTORY_VERSION} refine={refine}".encode())
             for path in paths:
                 fingerprint.update(path.relative_to(corpus_root).as_posix().encode())
                 fingerprint.update(hashlib.sha256(path.read_bytes()).digest())
@@ -294,6 +307,8 @@ class SyllableInventory:
                 continue
             texts[loaded.source] = loaded.text
         inventory = cls.from_texts(texts)
+        if refine:
+            inventory = inventory.refined(texts)
         logger.info(
             "syllable inventory: %d files, %d tokens, %d syllables in %.2fs",
             len(texts), inventory.total, len(inventory.unigrams), time.perf_counter() - started,
@@ -306,6 +321,19 @@ class SyllableInventory:
             }
             cache_file.write_text(json.dumps({"docs": docs}, ensure_ascii=False, sort_keys=True), encoding="utf-8")
         return inventory
+
+    def refined(self, texts: Mapping[str, str]) -> SyllableInventory:
+        """Recount every document after normalizing it with this inventory (leave-one-out).
+
+        Keys stay those of the raw texts, so ``excluding(raw_text)`` still finds them.
+        """
+        from index.normalize import normalize_vietnamese
+
+        per_doc = {}
+        for name in sorted(texts):
+            normalized = normalize_vietnamese(texts[name], name, inventory=self)
+            per_doc[text_key(texts[name])] = self.count_text(normalized.text)
+        return SyllableInventory(per_doc)
 
     def excluding(self, text: str) -> SyllableInventory:
         """The inventory without the document whose text is ``text`` (itself if it is not in it)."""
