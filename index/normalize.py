@@ -279,12 +279,49 @@ def repair_dropped_glyphs(
     positions = _open_positions(line, inventory, settings)
     if not positions:
         return line, []
-    reading, best, written = _best_reading(line, positions, inventory, settings)
-    if reading == line or best - written < settings.min_gain:
+    reading = line
+    for start, end, cluster in _windows(line, positions):
+        window = [p - start for p in cluster]
+        best_window, best, written = _best_reading(reading[start:end], window, inventory, settings)
+        if best - written >= settings.min_gain:
+            reading = reading[:start] + best_window + reading[end:]
+    if reading == line:
         return line, []
     inserted = {i for i, (a, b) in enumerate(zip(line, reading)) if a != b}
     repaired = _restore_case(reading, inserted)
     return repaired, _spans(line, repaired, inserted)
+
+
+def _windows(line: str, positions: Sequence[int]) -> list[tuple[int, int, list[int]]]:
+    """Independent stretches to search: each run of linked open spaces plus one word of left context.
+
+    Open spaces are linked when no fixed (non-open) space separates them; a fixed
+    space is a certain word boundary, so stretches on either side of it can be
+    scored apart (the left word is kept only for its bigram with the stretch).
+    """
+    open_set = set(positions)
+    fixed = [i for i, ch in enumerate(line) if ch == " " and i not in open_set]
+    clusters: list[list[int]] = []
+    for pos in sorted(positions):
+        if clusters and not any(clusters[-1][-1] < f < pos for f in fixed):
+            clusters[-1].append(pos)
+        else:
+            clusters.append([pos])
+    spans = []
+    for cluster in clusters:
+        first, last = cluster[0], cluster[-1]
+        left_fixed = [f for f in fixed if f < first]
+        start = 0
+        if left_fixed:
+            boundary = left_fixed[-1]
+            while boundary > 0 and line[boundary - 1] == " " and boundary - 1 not in open_set:
+                boundary -= 1
+            earlier = [f for f in fixed if f < boundary]
+            start = earlier[-1] + 1 if earlier else 0
+        right_fixed = [f for f in fixed if f > last]
+        end = right_fixed[0] if right_fixed else len(line)
+        spans.append((start, end, cluster))
+    return spans
 
 
 def _spans(before: str, after: str, inserted: set[int]) -> list[tuple[str, str]]:

@@ -40,6 +40,7 @@ from pathlib import Path
 logger = logging.getLogger(__name__)
 
 INVENTORY_VERSION = 1
+NON_SYLLABLE_WEIGHT = 0.1
 
 # --- phonotactics -----------------------------------------------------------------------------
 
@@ -367,7 +368,8 @@ class SyllableInventory:
         total = max(self.total, 1)
         seen = self.unigrams.get(key, 0)
         if seen:
-            p_uni = seen / (total + 1.0)
+            # a seen non-syllable ("c" of "c)", "ubnd") is a label or acronym: less likely as running text
+            p_uni = seen / (total + 1.0) * (1.0 if is_valid_syllable(word) else NON_SYLLABLE_WEIGHT)
         else:
             p_uni = (0.5 if is_valid_syllable(word) else 1e-9) / (total + 1.0)
         if previous is None:
