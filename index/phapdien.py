@@ -92,6 +92,7 @@ _BODY_START = re.compile(r"^#*\s*VĂN BẢN\s*$")
 _INDEX_START = re.compile(r"^#*\s*Danh sách điều khoản\s*$")
 _INFO_START = re.compile(r"^#*\s*THÔNG TIN VĂN BẢN\s*$")
 _DOC_TITLE = re.compile(r"^#\s+(.+)$")
+_FRONT_FIELD = re.compile(r"^([a-z_]+):\s*(.*)$")
 _UNKNOWN = "Đang cập nhật"
 _INFO_KEYS = ("Số hiệu", "Loại văn bản", "Nơi ban hành", "Người ký", "Ngày ban hành", "Ngày hiệu lực", "Trạng thái", "Nguồn")
 _URL = re.compile(r"\((https?://[^)\s]+)\)|(https?://\S+)")
@@ -279,16 +280,27 @@ def _is_upper_title(text: str) -> bool:
 def _front_matter(lines: list[str]) -> tuple[dict[str, str], int]:
     """YAML-ish ``key: value`` pairs between leading ``---`` lines; (fields, index after)."""
     fields: dict[str, str] = {}
-    if not lines or lines[0].strip() != "---":
-        return fields, 0
-    for i in range(1, len(lines)):
-        text = lines[i].strip()
-        if text == "---":
-            return fields, i + 1
-        key, sep, value = text.partition(":")
-        if sep:
-            fields[key.strip()] = value.strip()
-    return fields, 0
+    if lines and lines[0].strip() == "---":
+        for i in range(1, len(lines)):
+            text = lines[i].strip()
+            if text == "---":
+                return fields, i + 1
+            key, sep, value = text.partition(":")
+            if sep:
+                fields[key.strip()] = value.strip()
+        return {}, 0
+    # The normalizer may have blanked the "---" fences as Markdown rule debris:
+    # then the front matter is the leading run of "key: value" lines.
+    end = 0
+    for i, line in enumerate(lines):
+        text = line.strip()
+        m = _FRONT_FIELD.match(text)
+        if m:
+            fields[m.group(1)] = m.group(2).strip()
+            end = i + 1
+        elif text:
+            break
+    return (fields, end) if "title" in fields else ({}, 0)
 
 
 def _info_row(text: str) -> tuple[str, str] | None:
