@@ -320,6 +320,94 @@ def eval_command(
     run_guarded(body)
 
 
+# --- ingest (H4) ---------------------------------------------------------------------------
+
+
+def _ingest_root(paths: list[Path], corpus_dir: Path) -> Path:
+    """The folder ``source`` names are relative to: the corpus folder, or the one folder given
+    when it lies outside the corpus (files outside the root are named by their file name)."""
+    corpus = Path(corpus_dir).resolve()
+    resolved = [p.resolve() for p in paths]
+    if len(resolved) == 1 and resolved[0].is_dir() and not (resolved[0] == corpus or corpus in resolved[0].parents):
+        return resolved[0]
+    return corpus
+
+
+@app.command("ingest")
+def ingest_command(
+    paths: Optional[list[Path]] = typer.Argument(
+        None, help="Tệp hoặc thư mục (mặc định: kho mẫu) / files or folders (default: the sample corpus)"
+    ),
+    json_out: bool = typer.Option(
+        False, "--json", help="In siêu dữ liệu và cây đề mục dạng JSON / print metadata and heading tree as JSON"
+    ),
+) -> None:
+    """Đọc, chuẩn hóa, phân tích và chia đoạn tài liệu (không lập chỉ mục) / ingest and show what the parser saw."""
+
+    def body() -> None:
+        import dataclasses
+        import logging
+
+        from index.pipeline import ingest_paths
+
+        logging.basicConfig(level=logging.ERROR if json_out else logging.WARNING, format="%(levelname)s %(message)s")
+        settings = load_settings()
+        targets = list(paths) if paths else [Path(settings.corpus_dir)]
+        missing = [p for p in targets if not p.exists()]
+        if missing:
+            raise typer.BadParameter(f"không tìm thấy / not found: {', '.join(map(str, missing))}")
+        result = ingest_paths(targets, _ingest_root(targets, settings.corpus_dir), settings, progress=not json_out)
+        entries = {e.source: e for e in result.entries}
+        chunk_counts = {e.doc_id: e.chunk_count for e in result.entries if e.doc_id}
+        if json_out:
+            print_json(
+                {
+                    "documents": [
+                        {
+                            "source": doc.meta.source,
+                            "doc_id": doc.meta.doc_id,
+                            "content_hash": doc.content_hash,
+                            "chunk_count": chunk_counts.get(doc.meta.doc_id, 0),
+                            "meta": {k: v for k, v in dataclasses.asdict(doc.meta).items()},
+                            "headings": [
+                                {"number": h.number, "title": h.title, "level": h.level, "path": list(h.path),
+                                 "line_start": h.line_start, "line_end": h.line_end}
+                                for h in doc.headings
+                            ],
+                        }
+                        for doc in result.documents
+                    ],
+                    "rejected": [{"source": e.source, "reason": e.reason} for e in result.rejected],
+                    "chunk_count": len(result.chunks),
+                    "timings": {k: round(v, 3) for k, v in result.timings.items()},
+                }
+            )
+        else:
+            for doc in result.documents:
+                m = doc.meta
+                facts = ", ".join(
+                    f"{label}: {value}"
+                    for label, value in (("loại", m.kind), ("số", m.number), ("ngày", m.date), ("đơn vị", m.unit),
+                                         ("cấp", m.unit_level), ("năm", m.year))
+                    if value
+                )
+                typer.echo(f"✓ {m.source} [{m.doc_id}] — {facts}")
+                typer.echo(f"    {len(doc.headings)} đề mục / headings, {entries[m.source].chunk_count} đoạn / chunks")
+            for e in result.rejected:
+                typer.secho(f"✗ {e.source}: {e.reason}", fg=typer.colors.YELLOW)
+            seconds = sum(result.timings.values())
+            typer.echo(
+                f"Tổng / total: {len(result.indexed)} tệp đọc được / read, {len(result.rejected)} bị từ chối / "
+                f"rejected, {len(result.chunks)} đoạn / chunks, {seconds:.1f} s"
+            )
+        if not result.indexed:
+            if not json_out:
+                typer.secho("Không đọc được tệp nào / nothing could be read", fg=typer.colors.RED, err=True)
+            raise typer.Exit(code=2)
+
+    run_guarded(body)
+
+
 def main() -> None:
     app()
 
