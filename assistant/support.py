@@ -375,6 +375,7 @@ def calibrate_support_threshold(
     best: tuple[float, float, Any] | None = None
     for w in weights:
         cal = calibrate_threshold([combine(*parts, w) for parts in dev_parts], dev_labels)
+        log.info("lexical weight %.1f: dev F1 %.4f at threshold %.4f", w, cal.dev.f1, cal.threshold)
         if best is None or cal.dev.f1 > best[2].dev.f1 + 1e-9:
             best = (w, cal.threshold, cal)
     assert best is not None
@@ -385,8 +386,8 @@ def calibrate_support_threshold(
     config = SupportConfig(
         threshold=math.floor(float(threshold) * 1e6) / 1e6,  # never round above an observed score
         lexical_weight=weight,
-        fingerprint=embedder.fingerprint if (embedder is not None and weight < 1.0) else LEXICAL_KEY,
-        model_id=embedder.model_id if (embedder is not None and weight < 1.0) else "",
+        fingerprint=embedder.fingerprint if embedder is not None else LEXICAL_KEY,
+        model_id=embedder.model_id if embedder is not None else "",
         dataset_sha256=dataset_sha,
         dev={**asdict(cal.dev), "n": len(dev)},
         test={**asdict(test_scores), "n": len(test)} if test_scores else {},

@@ -70,7 +70,7 @@ def test_calibration_writes_per_model_entries(tmp_path):
     pairs = _pairs(tmp_path)
     out = tmp_path / "thr.json"
     lexical = calibrate_support_threshold(None, pairs, out)
-    assert lexical.fingerprint == LEXICAL_KEY and lexical.lexical_weight == 1.0
+    assert lexical.fingerprint == LEXICAL_KEY and lexical.lexical_weight == 1.0 and lexical.model_id == ""
     assert lexical.dev["precision"] == 1.0 and lexical.dev["recall"] == 1.0 and lexical.test["n"] == 4
     emb = FakeEmbedder()
     calibrate_support_threshold(emb, pairs, out)
