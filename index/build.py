@@ -19,7 +19,7 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -226,35 +226,11 @@ class IndexBuilder:
 # -- corpus → files ----------------------------------------------------------------------
 
 
-def discover_corpus(settings: Settings) -> list[Path]:
-    """Every regular, non-hidden file under the corpus folder except ``settings.ignore_names``."""
-    root = Path(settings.corpus_dir)
-    if not root.is_dir():
-        return []
-    return sorted(
-        p for p in root.rglob("*")
-        if p.is_file()
-        and p.name not in settings.ignore_names
-        and not any(part.startswith(".") for part in p.relative_to(root).parts)
-    )
-
-
-def _expand(paths: Iterable[Path]) -> list[Path]:
-    out: list[Path] = []
-    for path in paths:
-        path = Path(path).resolve()
-        if path.is_dir():
-            out += sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
-        else:
-            out.append(path)
-    return out
-
-
-def _ingest(paths: list[Path], settings: Settings) -> tuple[list[IndexedFile], list[RejectedFile], str]:
+def _ingest(paths: list[Path], settings: Settings, progress: bool) -> tuple[list[IndexedFile], list[RejectedFile]]:
     """Run the ingestion pipeline and group its chunks per file."""
-    from index.pipeline import ingest_paths, pipeline_fingerprint
+    from index.pipeline import ingest_paths
 
-    result = ingest_paths(paths, Path(settings.corpus_dir), settings)
+    result = ingest_paths(paths, Path(settings.corpus_dir), settings, progress=progress)
     by_source: dict[str, list[Chunk]] = {}
     for chunk in result.chunks:
         by_source.setdefault(chunk.source, []).append(chunk)
@@ -262,11 +238,11 @@ def _ingest(paths: list[Path], settings: Settings) -> tuple[list[IndexedFile], l
     rejected: list[RejectedFile] = []
     for entry in result.entries:
         if entry.status == "indexed":
-            files.append(IndexedFile(source=entry.source, path=str(entry.path), content_hash=entry.content_hash,
+            files.append(IndexedFile(source=entry.source, path=str(entry.path or ""), content_hash=entry.content_hash,
                                      chunks=tuple(by_source.get(entry.source, ()))))
         else:
             rejected.append(RejectedFile(source=entry.source, reason=entry.reason or entry.status))
-    return files, rejected, pipeline_fingerprint(settings)
+    return files, rejected
 
 
 def build_index(
@@ -302,15 +278,18 @@ def build_index(
         if not rebuild:
             raise
         previous = None
-    wanted = {p.resolve() for p in discover_corpus(settings)}
-    wanted |= set(_expand(paths or ()))
+    from index.pipeline import expand_paths, pipeline_fingerprint
+
+    corpus = Path(settings.corpus_dir)
+    wanted = [corpus] if corpus.is_dir() else []
+    wanted += [Path(p) for p in paths or ()]
     if previous is not None:
         # Files added earlier from outside the corpus stay indexed while they exist.
-        wanted |= {Path(rec.path) for rec in previous.files.values() if Path(rec.path).is_file()}
-    files, rejected, fingerprint = _ingest(sorted(wanted), settings)
+        wanted += [Path(rec.path) for rec in previous.files.values() if rec.path and Path(rec.path).is_file()]
+    files, rejected = _ingest(expand_paths(wanted, settings.ignore_names), settings, progress)
     for rej in rejected:
         logger.warning("rejected %s: %s", rej.source, rej.reason)
     return IndexBuilder(settings, embedder).build(
-        files, rejected=rejected, pipeline_fingerprint=fingerprint, rebuild=rebuild,
+        files, rejected=rejected, pipeline_fingerprint=pipeline_fingerprint(settings), rebuild=rebuild,
         progress=progress, before_swap=before_swap,
     )

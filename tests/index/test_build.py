@@ -164,3 +164,97 @@ def test_killed_build_leaves_the_previous_index_loadable_and_answering(settings,
     assert [p.name for p in settings.data_dir.iterdir()] == ["index"]
     manifest = json.loads((settings.index_dir / "manifest.json").read_text(encoding="utf-8"))
     assert set(manifest["files"]) == {"seeds/a.txt", "seeds/b.txt", "phapdien/luat.md"}
+
+
+# --- through the real ingestion pipeline (tiny corpus on disk, FakeEmbedder) -------------
+
+REPORT_TEXT = """ỦY BAN NHÂN DÂN
+XÃ QUANG KHẢI
+Số: 04/BC-UBND
+Quang Khải, ngày 11 tháng 01 năm 2024
+BÁO CÁO
+Kết quả thực hiện dân chủ ở cơ sở năm 2023
+I. CÔNG TÁC CHỈ ĐẠO
+Thực hiện Chỉ thị số 33/CT-TTg ngày 26/11/2021 của Thủ tướng Chính phủ, Ủy ban nhân dân xã tuyên truyền sâu rộng.
+II. KẾT QUẢ
+1. Công tác tiếp dân
+Công tác tiếp công dân được duy trì định kỳ, giải quyết khiếu nại, tố cáo đúng quy định.
+2. Công tác hòa giải
+Tổ hòa giải ở cơ sở hòa giải thành 12 vụ việc mâu thuẫn trong khu dân cư.
+"""
+
+PLAN_TEXT = """ỦY BAN NHÂN DÂN
+PHƯỜNG SONG VÂN
+KẾ HOẠCH
+Tuyên truyền pháp luật năm 2024
+I. MỤC ĐÍCH
+Nâng cao nhận thức pháp luật cho cán bộ và nhân dân trên địa bàn phường.
+II. NỘI DUNG
+Tổ chức hội nghị phổ biến Luật Thực hiện dân chủ ở cơ sở số 10/2022/QH15.
+"""
+
+
+@pytest.fixture
+def disk_corpus(tmp_path):
+    corpus = tmp_path / "corpus"
+    (corpus / "seeds").mkdir(parents=True)
+    (corpus / "seeds" / "bao-cao.txt").write_text(REPORT_TEXT, encoding="utf-8")
+    (corpus / "seeds" / "ke-hoach.md").write_text(PLAN_TEXT, encoding="utf-8")
+    (corpus / "seeds" / "hong.docx").write_bytes(b"PK\x03\x04 not really a docx")
+    return corpus
+
+
+def test_build_index_on_disk_is_incremental_and_reports_bad_files(tmp_path, disk_corpus):
+    from index.build import build_index
+
+    settings = Settings(corpus_dir=disk_corpus, data_dir=tmp_path / "data")
+    first = FakeEmbedder()
+    report = build_index(settings, embedder=first, progress=False)
+    assert set(report.added) == {"seeds/bao-cao.txt", "seeds/ke-hoach.md"}
+    assert [r.source for r in report.rejected] == ["seeds/hong.docx"]
+    assert first.passages_embedded == report.chunks_total > 0
+    loaded = IndexStore(settings).load()
+    assert {c.source for c in loaded.chunks} == {"seeds/bao-cao.txt", "seeds/ke-hoach.md"}
+    assert loaded.manifest.pipeline_fingerprint.startswith("pipeline=")
+
+    again = FakeEmbedder()
+    report = build_index(settings, embedder=again, progress=False)
+    assert again.passages_embedded == 0 and report.chunks_embedded == 0
+    assert set(report.unchanged) == {"seeds/bao-cao.txt", "seeds/ke-hoach.md"}
+
+    # one changed file: only chunks whose text changed are embedded
+    plan_chunks = {c.chunk_id for c in loaded.chunks if c.source == "seeds/ke-hoach.md"}
+    (disk_corpus / "seeds" / "ke-hoach.md").write_text(
+        PLAN_TEXT.replace("Nâng cao nhận thức", "Nâng cao rõ rệt nhận thức"), encoding="utf-8")
+    changed = FakeEmbedder()
+    report = build_index(settings, embedder=changed, progress=False)
+    assert report.changed == ("seeds/ke-hoach.md",)
+    new_plan = {c.chunk_id for c in IndexStore(settings).load().chunks if c.source == "seeds/ke-hoach.md"}
+    assert changed.passages_embedded == len(new_plan - plan_chunks) >= 1
+    assert changed.passages_embedded <= len(new_plan)
+
+    # deleted file: gone from every part
+    (disk_corpus / "seeds" / "ke-hoach.md").unlink()
+    report = build_index(settings, embedder=FakeEmbedder(), progress=False)
+    assert report.removed == ("seeds/ke-hoach.md",)
+    loaded = IndexStore(settings).load()
+    assert {c.source for c in loaded.chunks} == {"seeds/bao-cao.txt"}
+    assert loaded.faiss_index.ntotal == loaded.lexical.size == len(loaded.chunks)
+    assert loaded.lexical.search("10/2022/QH15", k=3) == []
+
+
+def test_paths_outside_the_corpus_are_added_and_kept_while_they_exist(tmp_path, disk_corpus):
+    from index.build import build_index
+
+    outside = tmp_path / "tai-len" / "ke-hoach-moi.txt"
+    outside.parent.mkdir()
+    outside.write_text(PLAN_TEXT, encoding="utf-8")
+    settings = Settings(corpus_dir=disk_corpus, data_dir=tmp_path / "data")
+    report = build_index(settings, paths=[outside], embedder=FakeEmbedder(), progress=False)
+    added = set(report.added) - {"seeds/bao-cao.txt", "seeds/ke-hoach.md"}
+    assert len(added) == 1
+    report = build_index(settings, embedder=FakeEmbedder(), progress=False)
+    assert added <= set(report.unchanged)
+    outside.unlink()
+    report = build_index(settings, embedder=FakeEmbedder(), progress=False)
+    assert set(report.removed) == added
