@@ -198,7 +198,12 @@ def seed_env(tmp_path_factory):
 
     embedder = FakeEmbedder()
     settings = Settings(data_dir=tmp_path_factory.mktemp("seeds") / "data", corpus_dir=SAMPLE_CORPUS)
-    IndexBuilder(settings, embedder).build(_ingest_seeds(settings))
+    try:
+        from index.build import build_index
+
+        build_index(settings, embedder=embedder, progress=False)  # the project's own pipeline, whole corpus
+    except ImportError:  # pipeline not there: same stages, seeds only
+        IndexBuilder(settings, embedder).build(_ingest_seeds(settings))
     registry = Registry()
     for path in sorted(SAMPLE_CORPUS.rglob("*.md")) + sorted((SAMPLE_CORPUS / "seeds").glob("*.txt")):
         if path.name != "SOURCES.md":
