@@ -221,6 +221,9 @@ class Chunker:
         newline = count_tokens("\n")
 
         def flush() -> None:
+            # A lone heading before an oversize block adds nothing the section prefix does not say.
+            if current and all(b.kind == "heading" for b in current) and len(current) < len(blocks):
+                current.clear()
             if current:
                 pieces.append(_Piece("\n".join(b.text for b in current),
                                      min(b.line_start for b in current), max(b.line_end for b in current)))

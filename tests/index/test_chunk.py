@@ -214,3 +214,12 @@ def test_default_budget_keeps_every_corpus_chunk_under_the_e5_limit(sample_corpu
     result = ingest_corpus(Settings())
     counts = [model.token_count("passage: " + embed_text(c)) for c in result.chunks]
     assert max(counts) <= 480
+
+
+def test_a_heading_is_not_left_alone_before_an_oversize_block():
+    long_text = " ".join(f"Câu số {i} nói về việc tiếp công dân tại trụ sở xã." for i in range(40))
+    blocks = (Block("heading", "1. Công tác tiếp dân", ("1. Công tác tiếp dân",), 5, 5),
+              Block("paragraph", long_text, ("1. Công tác tiếp dân",), 6, 9))
+    chunks = chunk_document(ParsedDocument(DocumentMeta("d", "d.txt"), blocks, (), "h"), Settings())
+    assert len(chunks) >= 2
+    assert all(c.text.startswith("Câu số") and (c.line_start, c.line_end) == (6, 9) for c in chunks)
