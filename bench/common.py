@@ -111,7 +111,7 @@ def recall_at_k(found: Sequence[Sequence[int]], truth: Sequence[Sequence[int]], 
         raise ValueError("k must be positive")
     if len(found) != len(truth):
         raise ValueError(f"{len(found)} result lists for {len(truth)} queries")
-    if not truth:
+    if len(truth) == 0:
         return 0.0
     total = 0.0
     for got, exact in zip(found, truth):

@@ -73,6 +73,8 @@ def test_recall_at_k_counts_overlap_of_top_k_only():
     # FAISS pads missing results with -1; they never count
     assert recall_at_k([[-1, -1]], [[-1, 4]], k=2) == 0.0
     assert recall_at_k([], [], k=10) == 0.0
+    # FAISS returns (n, k) arrays, not lists
+    assert recall_at_k(np.array([[1, 2]]), np.array([[2, 1]]), k=2) == 1.0
     with pytest.raises(ValueError):
         recall_at_k([[1]], [], k=1)
 
