@@ -91,6 +91,7 @@ class SectionAligner:
     Args:
         embedder: embeds section texts for the content similarity.
         threshold: minimum combined similarity for two sections to be paired.
+        cross_chapter_margin: extra similarity needed to pair sections whose chapters did not match.
         weights: (heading wording, parent heading, content) weights; must sum to > 0.
 
     Example:
@@ -98,24 +99,33 @@ class SectionAligner:
         >>> pairs = aligner.align(doc_a, doc_b)   # doctest: +SKIP
     """
 
-    def __init__(self, embedder: Embedder, threshold: float = 0.42, weights: tuple[float, float, float] = (0.5, 0.15, 0.35)):
+    def __init__(self, embedder: Embedder, threshold: float = 0.42, weights: tuple[float, float, float] = (0.5, 0.15, 0.35),
+                 cross_chapter_margin: float = 0.15):
         if not 0.0 <= threshold <= 1.0:
             raise ValueError("threshold must be in [0, 1]")
         if sum(weights) <= 0 or any(w < 0 for w in weights):
             raise ValueError("weights must be non-negative and not all zero")
         self.embedder = embedder
         self.threshold = threshold
+        self.cross_chapter_margin = cross_chapter_margin
         total = float(sum(weights))
         self.weights = tuple(w / total for w in weights)
 
     def align(self, doc_a: ParsedDocument, doc_b: ParsedDocument) -> list[SectionPair]:
-        """Pairs in B's reading order, A-only sections inserted after their nearest matched predecessor."""
+        """Pairs of sections that have text of their own, in B's reading order.
+
+        Chapter headings without text of their own are not listed (there is nothing to diff
+        in them), but they steer the alignment: sub-sections are paired inside matched chapters
+        first. A-only sections are inserted after their nearest matched predecessor.
+        """
         secs_a, secs_b = sections_of(doc_a), sections_of(doc_b)
         if not secs_a and not secs_b:
             return []
         sim = self._similarity_matrix(secs_a, secs_b)
         matches = self._hierarchical_assignment(secs_a, secs_b, sim)
-        return _ordered_pairs(secs_a, secs_b, matches, sim)
+        keep_a = [i for i, s in enumerate(secs_a) if s.text.strip()]
+        keep_b = [j for j, s in enumerate(secs_b) if s.text.strip()]
+        return _ordered_pairs(secs_a, secs_b, matches, sim, keep_a, keep_b)
 
     def _similarity_matrix(self, secs_a: Sequence[Section], secs_b: Sequence[Section]) -> np.ndarray:
         if not secs_a or not secs_b:
@@ -138,42 +148,53 @@ class SectionAligner:
         return sim
 
     def _hierarchical_assignment(self, secs_a: Sequence[Section], secs_b: Sequence[Section], sim: np.ndarray) -> dict[int, int]:
-        """Top-level first, then children inside matched parents, then a global pass for the rest."""
+        """Chapters first; then the text-bearing sections inside each matched chapter pair; then the rest.
+
+        Only sections with text of their own end up matched (chapters only steer).
+        """
         from scipy.optimize import linear_sum_assignment
 
-        def assign(rows: list[int], cols: list[int]) -> dict[int, int]:
+        def assign(rows: list[int], cols: list[int], threshold: float) -> dict[int, int]:
             if not rows or not cols:
                 return {}
             sub = sim[np.ix_(rows, cols)]
             r_idx, c_idx = linear_sum_assignment(-sub)
-            return {rows[r]: cols[c] for r, c in zip(r_idx, c_idx) if sub[r, c] >= self.threshold}
+            return {rows[r]: cols[c] for r, c in zip(r_idx, c_idx) if sub[r, c] >= threshold}
+
+        def has_text(s: Section) -> bool:
+            return bool(s.text.strip())
 
         top_a = [i for i, s in enumerate(secs_a) if len(s.path) == 1]
         top_b = [j for j, s in enumerate(secs_b) if len(s.path) == 1]
-        matches = assign(top_a, top_b)
-        for i, j in list(matches.items()):
-            kids_a = [k for k, s in enumerate(secs_a) if len(s.path) > 1 and s.path[0] == secs_a[i].path[0]]
-            kids_b = [k for k, s in enumerate(secs_b) if len(s.path) > 1 and s.path[0] == secs_b[j].path[0]]
-            matches.update(assign(kids_a, kids_b))
-        rest_a = [i for i in range(len(secs_a)) if i not in matches]
+        chapters = assign(top_a, top_b, self.threshold)
+        matches: dict[int, int] = {}
+        for i, j in chapters.items():
+            inside_a = [k for k, s in enumerate(secs_a) if s.path[0] == secs_a[i].path[0] and has_text(s)]
+            inside_b = [k for k, s in enumerate(secs_b) if s.path[0] == secs_b[j].path[0] and has_text(s)]
+            matches.update(assign(inside_a, inside_b, self.threshold))
+        rest_a = [i for i, s in enumerate(secs_a) if has_text(s) and i not in matches]
         used_b = set(matches.values())
-        rest_b = [j for j in range(len(secs_b)) if j not in used_b]
-        matches.update(assign(rest_a, rest_b))
+        rest_b = [j for j, s in enumerate(secs_b) if has_text(s) and j not in used_b]
+        # Across chapters only on strong evidence: the chapters themselves did not correspond.
+        matches.update(assign(rest_a, rest_b, min(1.0, self.threshold + self.cross_chapter_margin)))
         return matches
 
 
-def _ordered_pairs(secs_a: Sequence[Section], secs_b: Sequence[Section], matches: dict[int, int], sim: np.ndarray) -> list[SectionPair]:
+def _ordered_pairs(secs_a: Sequence[Section], secs_b: Sequence[Section], matches: dict[int, int], sim: np.ndarray,
+                   keep_a: Sequence[int], keep_b: Sequence[int]) -> list[SectionPair]:
     by_b = {j: i for i, j in matches.items()}
+    listed_a = set(keep_a)
     pairs: list[SectionPair] = []
     emitted_a: set[int] = set()
 
     def flush_a_only(upto: int) -> None:
         for i in range(upto):
-            if i not in matches and i not in emitted_a:
+            if i in listed_a and i not in matches and i not in emitted_a:
                 emitted_a.add(i)
                 pairs.append(SectionPair(a=secs_a[i], b=None, similarity=0.0))
 
-    for j, sb in enumerate(secs_b):
+    for j in keep_b:
+        sb = secs_b[j]
         if j in by_b:
             i = by_b[j]
             flush_a_only(i)
