@@ -50,7 +50,7 @@ class TopicEntry:
 
 def split_into_sentences(text: str) -> list[str]:
     """Sentences of a section body, through the project's Vietnamese-aware splitter."""
-    from assistant.sentences import split_sentences
+    from index.sentences import split_sentences
 
     return [s.text.strip() for s in split_sentences(text) if s.text.strip()]
 

@@ -6,7 +6,7 @@ The default drafter is extractive, because no small local model drafts acceptabl
 1. retrieves precedent passages, preferring chunks whose section path matches the
    request (``rapidfuzz`` on heading wording), and takes the whole matching section
    of the best few precedent documents;
-2. splits them into sentences (``assistant.sentences``);
+2. splits them into sentences (``index.sentences``);
 3. groups near-duplicate sentences across precedents and keeps the representative
    with the fewest local facts (ties: the better-ranked precedent);
 4. orders the groups the way precedents order that section (mean relative position);
@@ -34,7 +34,7 @@ from typing import Any, Iterable, Literal, Sequence
 
 from assistant.adapt import AdaptedSentence, ClerkFact, UnitRef, adapt_sentence, parse_clerk_facts, parse_unit
 from assistant.errors import InvalidRequestError, LLMUnavailableError
-from assistant.sentences import split_sentences
+from index.sentences import split_sentences
 from assistant.verify import (
     Citation,
     CitedSentence,

@@ -36,7 +36,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from assistant.adapt import PLACEHOLDER_RE
-from assistant.sentences import split_sentences
+from index.sentences import split_sentences
 from index.embed import Embedder
 
 log = logging.getLogger(__name__)

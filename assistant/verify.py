@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Iterable, Sequence
 
 from assistant.adapt import ClerkFact, UnitRef, directive_spans, find_figures
-from assistant.sentences import split_sentences
+from index.sentences import split_sentences
 from assistant.support import SupportConfig, SupportScorer, load_support_config
 from index.embed import Embedder
 

@@ -253,7 +253,7 @@ class Chunker:
 
     def _split(self, text: str, budget: int) -> list[str]:
         """Split an oversize block at sentences (then words), with overlap between pieces."""
-        from assistant.sentences import split_sentences
+        from index.sentences import split_sentences
 
         units: list[str] = []
         for span in split_sentences(text):

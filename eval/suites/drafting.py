@@ -158,7 +158,7 @@ def directive_references(text: str) -> list[DirectiveReference]:
 def _source_sentence(sentence: str, quotes: Sequence[str]) -> str:
     from rapidfuzz import fuzz
 
-    from assistant.sentences import split_sentences
+    from index.sentences import split_sentences
 
     candidates = [s.text for q in quotes for s in split_sentences(q)]
     return max(candidates, key=lambda c: fuzz.token_set_ratio(sentence, c), default="")

@@ -1,4 +1,4 @@
-from assistant.sentences import split_sentences
+from index.sentences import split_sentences
 
 
 def texts(text: str) -> list[str]:
