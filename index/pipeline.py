@@ -209,16 +209,7 @@ _STAGE_VI = {"load": "đọc tệp", "normalize": "chuẩn hóa", "parse": "phâ
 
 
 def parse(normalized: NormalizedText, file_hash: str) -> ParsedDocument:
-    """Pháp điển files go to ``index.phapdien``; everything else to ``index.structure``.
-
-    The dispatch is repeated here (``parse_document`` does it too) so a Pháp điển
-    file is recognised from its content even when the normalizer has removed the
-    front-matter fences that ``parse_document``'s own check looks for.
-    """
-    from index.phapdien import is_phapdien, parse_phapdien
-
-    if is_phapdien(normalized):
-        return parse_phapdien(normalized, file_hash)
+    """Structure stage: ``index.structure.parse_document`` dispatches Pháp điển files itself."""
     from index.structure import parse_document
 
     return parse_document(normalized, file_hash)

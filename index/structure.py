@@ -709,16 +709,10 @@ def looks_like_person_name(text: str) -> bool:
 
 
 def is_phapdien(normalized: NormalizedText) -> bool:
-    """Pháp điển files: YAML front matter, a ``## THÔNG TIN VĂN BẢN`` table and article
-    headings like ``Điều 37.1.LQ.1.``."""
-    lines = normalized.lines
-    if not lines or lines[0].strip() != "---":
-        return False
-    head = "\n".join(lines[:80])
-    if "THÔNG TIN VĂN BẢN" not in head:
-        return False
-    article = re.compile(r"^Điều \d+\.\d+\.[A-ZĐ]{2,}\.")
-    return any(article.match(line.strip()) for line in lines)
+    """Pháp điển files are recognised by ``index.phapdien`` (article codes + provenance lines)."""
+    from index import phapdien
+
+    return phapdien.is_phapdien(normalized)
 
 
 def parse_document(normalized: NormalizedText, content_hash: str) -> ParsedDocument:
