@@ -408,6 +408,32 @@ def ingest_command(
     run_guarded(body)
 
 
+# --- serve (H12) ---------------------------------------------------------------------------
+
+
+@app.command("serve")
+def serve_command(
+    host: Optional[str] = typer.Option(None, "--host", help="Địa chỉ lắng nghe / bind address [127.0.0.1]"),
+    port: Optional[int] = typer.Option(None, "--port", help="Cổng / port [7860]"),
+    data_dir: Optional[Path] = DataDir,
+) -> None:
+    """Mở giao diện web (Gradio) trên máy này / start the web app (offline, 127.0.0.1 by default)."""
+
+    def body() -> None:
+        import logging
+        import os
+
+        os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+        logging.basicConfig(level=logging.INFO, format="%(message)s")
+        from assistant.app import serve
+
+        settings = load_settings(data_dir, host=host, port=port)
+        typer.echo(f"Soạn Thảo: http://{settings.host}:{settings.port}  (dữ liệu / data: {settings.data_dir})")
+        serve(settings, block=True)
+
+    run_guarded(body)
+
+
 def main() -> None:
     app()
 

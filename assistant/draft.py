@@ -686,7 +686,8 @@ def draft_to_json(draft: Draft) -> dict[str, Any]:
             for s in draft.sentences
         ],
         "citations": [
-            {"n": c.n, "doc_id": c.doc_id, "source": c.source, "section": c.section, "text": c.text, "quote": c.quote}
+            {"n": c.n, "doc_id": c.doc_id, "source": c.source, "section": c.section, "text": c.text, "quote": c.quote,
+             "line_start": c.line_start, "line_end": c.line_end}
             for c in draft.citations
         ],
         "placeholders": list(draft.placeholders),

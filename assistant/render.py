@@ -1,32 +1,55 @@
-"""HTML and Markdown views of drafts, lookups and citation checks, for the app.
+"""HTML and Markdown views of drafts, lookups, comparisons and citation checks, for the app.
 
 Everything here works on the JSON contracts of the CLI (``draft --json``, ``lookup --json``,
-``check --json``), so the UI shows exactly what a script would get. All document text is
-escaped: a passage containing ``<script>`` is shown as text.
+``check --json``, ``compare --json``), so the UI shows exactly what a script would get. All
+document text is escaped: a passage containing ``<script>`` is shown as text.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 CITE_MARK = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 PLACEHOLDER = re.compile(r"\[(?!\d)[^\[\]]{1,60}\]")
 
 DRAFT_CSS = """
 <style>
-.st-draft p{line-height:1.6}
-.st-cite{font-weight:600;text-decoration:none;color:#1d4ed8;cursor:pointer}
+.st-draft p{line-height:1.7}
+.st-cite{position:relative;font-weight:600;text-decoration:none;color:#1d4ed8;cursor:pointer}
+.st-cite .st-pop{display:none;position:absolute;left:0;top:1.4em;z-index:50;width:30em;max-width:80vw;
+  background:#fff;color:#111;border:1px solid #94a3b8;border-radius:6px;padding:.5em;font-weight:400;
+  box-shadow:0 4px 14px rgba(0,0,0,.18);font-size:.9em;line-height:1.4}
+.st-cite:hover .st-pop,.st-cite:focus .st-pop{display:block}
+.st-pop mark,.st-sources mark{background:#bbf7d0}
 .st-unsupported{background:#fee2e2;border-bottom:2px dotted #b91c1c}
 .st-placeholder{background:#fef3c7;padding:0 2px}
 .st-sources li{margin:.4em 0;padding:.3em;border-radius:4px}
 .st-sources li:target{background:#fff7c2;outline:2px solid #eab308}
-.st-sources mark{background:#bbf7d0}
+.st-where{color:#475569;font-size:.9em}
 .st-problem{color:#b91c1c}
 .st-leak{color:#b91c1c;font-weight:600}
+.st-legend span{margin-right:1em;font-size:.85em}
+.st-table{border-collapse:collapse;width:100%}
+.st-table td,.st-table th{border:1px solid #cbd5e1;padding:4px;vertical-align:top}
 </style>
 """
+
+
+def sentence_text(sentence: Mapping[str, Any]) -> str:
+    """A draft sentence as it reads in the draft: its ``[n]`` markers before the final stop.
+
+    The JSON keeps each sentence's text plain and its sources in ``citations``.
+    """
+    from assistant.verify import format_markers
+
+    return format_markers(CITE_MARK.sub("", sentence["text"]).strip(), sentence.get("citations", []))
+
+
+def draft_text(sentences: Sequence[Mapping[str, Any]]) -> str:
+    """The running text of a (refined) draft: its sentences with markers, space-separated."""
+    return " ".join(sentence_text(s) for s in sentences)
 
 
 def _esc(value: Any) -> str:
@@ -37,69 +60,135 @@ def _with_placeholders(escaped: str) -> str:
     return PLACEHOLDER.sub(lambda m: f'<mark class="st-placeholder">{m.group(0)}</mark>', escaped)
 
 
-def _highlight_quote(passage: str, quote: str | None) -> str:
-    """Escaped passage with the supporting span marked (first occurrence)."""
-    if quote and quote in passage:
-        start = passage.index(quote)
-        return _esc(passage[:start]) + "<mark>" + _esc(quote) + "</mark>" + _esc(passage[start + len(quote):])
-    return _esc(passage)
+def quote_spans(passage: str, quote: str | None) -> list[tuple[int, int]]:
+    """Where the draft's supporting sentence(s) sit in the passage, merged and in order.
+
+    The drafter joins several quoted sentences with a space and may have dropped line
+    breaks or a bullet mark, so each quoted sentence is searched separately, whitespace-tolerant.
+    """
+    if not quote or not passage:
+        return []
+    from index.sentences import split_sentences
+
+    spans: list[tuple[int, int]] = []
+    for sent in split_sentences(quote) or []:
+        words = sent.text.split()
+        if not words:
+            continue
+        pattern = r"\s+".join(re.escape(w) for w in words)
+        if (m := re.search(pattern, passage)) is not None:
+            spans.append((m.start(), m.end()))
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def highlight_quote(passage: str, quote: str | None) -> str:
+    """Escaped passage with the supporting span(s) wrapped in ``<mark>``."""
+    out, pos = [], 0
+    for start, end in quote_spans(passage, quote):
+        out += [_esc(passage[pos:start]), "<mark>", _esc(passage[start:end]), "</mark>"]
+        pos = end
+    out.append(_esc(passage[pos:]))
+    return "".join(out)
+
+
+def _where(c: Mapping[str, Any]) -> str:
+    """"seeds/a.txt — III > 4. Tiếp dân (dòng 154–160)", escaped."""
+    lines = ""
+    if c.get("line_start"):
+        end = c.get("line_end") or c["line_start"]
+        lines = f" (dòng {c['line_start']}–{end})" if end != c["line_start"] else f" (dòng {c['line_start']})"
+    return f"<b>{_esc(c.get('source'))}</b> — {_esc(c.get('section'))}{_esc(lines)}"
 
 
 def draft_html(draft: Mapping[str, Any]) -> str:
-    """The draft with clickable ``[n]`` (jump to + hover shows the source) and a source list."""
+    """The draft with clickable ``[n]`` (hover shows the passage, click jumps to it) and a source list."""
     sources = {c["n"]: c for c in draft.get("citations", [])}
-    parts = [DRAFT_CSS, '<div class="st-draft"><p>']
+    parts = [DRAFT_CSS, '<div class="st-draft">',
+             '<div class="st-legend"><span class="st-unsupported">câu chưa đủ căn cứ</span>'
+             '<span class="st-placeholder">[chỗ cần điền]</span><span>[n] — rê chuột để xem nguồn, bấm để tới nguồn</span></div><p>']
     for i, sent in enumerate(draft.get("sentences", []), start=1):
         plain = CITE_MARK.sub("", sent["text"]).strip()
         body = _with_placeholders(_esc(plain))
         links = []
         for n in sent.get("citations", []):
-            src = sources.get(n, {})
-            title = f'{src.get("source", "?")} — {src.get("section", "")}'
-            links.append(f'<a class="st-cite" href="#st-src-{n}" title="{_esc(title)}">[{n}]</a>')
-        cls = "st-sent" if sent.get("supported", True) else "st-sent st-unsupported"
-        tip = "" if sent.get("supported", True) else ' title="Chưa đủ căn cứ trong nguồn trích dẫn"'
+            src = sources.get(n)
+            if src is None:
+                links.append(f'<span class="st-problem" title="Không có nguồn số {n}">[{n}?]</span>')
+                continue
+            pop = (f'<span class="st-pop">{_where(src)}<br>'
+                   f'{highlight_quote(src.get("text", ""), src.get("quote"))}</span>')
+            links.append(f'<a class="st-cite" href="#st-src-{n}" data-n="{n}">[{n}]{pop}</a>')
+        supported = sent.get("supported", True)
+        cls = "st-sent" if supported else "st-sent st-unsupported"
+        tip = "" if supported else ' title="Chưa đủ căn cứ trong nguồn trích dẫn — cần kiểm tra"'
         parts.append(f'<span class="{cls}" data-i="{i}"{tip}>{body}{"".join(links)}</span> ')
     parts.append("</p></div>")
+    if draft.get("placeholders"):
+        parts.append('<p><b>Cần điền:</b> ' + ", ".join(
+            f'<mark class="st-placeholder">{_esc(p)}</mark>' for p in draft["placeholders"]) + "</p>")
     if draft.get("leaks"):
         parts.append('<p class="st-leak">Có thể lộ thông tin của đơn vị khác: ' + _esc("; ".join(draft["leaks"])) + "</p>")
     problems = [d for d in draft.get("directives", []) if d.get("problems")]
     if problems:
         parts.append("<h4>Vấn đề trích dẫn văn bản</h4><ul>")
         for d in problems:
-            msgs = "; ".join(p.get("message", "") for p in d["problems"])
-            parts.append(f'<li class="st-problem">{_esc(d.get("citation") or d.get("id"))}: {_esc(msgs)}</li>')
+            msgs = "; ".join(
+                _esc(p.get("message", "")) + (f" → <i>{_esc(p['suggestion'])}</i>" if p.get("suggestion") else "")
+                for p in d["problems"]
+            )
+            parts.append(f'<li class="st-problem">{_esc(d.get("citation") or d.get("id"))}: {msgs}</li>')
         parts.append("</ul>")
     if draft.get("warnings"):
-        parts.append("<details><summary>Cảnh báo</summary><ul>" + "".join(f"<li>{_esc(w)}</li>" for w in draft["warnings"]) + "</ul></details>")
+        parts.append("<details><summary>Cảnh báo</summary><ul>"
+                     + "".join(f"<li>{_esc(w)}</li>" for w in draft["warnings"]) + "</ul></details>")
     parts.append('<h4>Nguồn trích dẫn</h4><ol class="st-sources">')
     for n in sorted(sources):
         c = sources[n]
-        lines = f' (dòng {c["line_start"]}–{c["line_end"]})' if c.get("line_start") else ""
         parts.append(
-            f'<li id="st-src-{n}" value="{n}"><b>{_esc(c.get("source"))}</b> — {_esc(c.get("section"))}{lines}'
-            f'<blockquote>{_highlight_quote(c.get("text", ""), c.get("quote"))}</blockquote></li>'
+            f'<li id="st-src-{n}" value="{n}"><span class="st-where">{_where(c)}</span>'
+            f'<blockquote>{highlight_quote(c.get("text", ""), c.get("quote"))}</blockquote></li>'
         )
     parts.append("</ol>")
     return "".join(parts)
 
 
 def draft_markdown(draft: Mapping[str, Any]) -> str:
-    """Chat-message form of a draft: the text, then unsupported/placeholder notes."""
-    lines = [draft.get("text", "").strip()]
+    """Chat-message form of a draft: numbered sentences, then unsupported/placeholder/problem notes."""
+    lines = []
+    for i, s in enumerate(draft.get("sentences", []), 1):
+        mark = "" if s.get("supported", True) else " ⚠️"
+        lines.append(f"{i}. {sentence_text(s)}{mark}")
+    if not lines:
+        lines.append(draft.get("text", "").strip() or "Không tìm được câu nào có căn cứ cho mục này.")
     unsupported = [i for i, s in enumerate(draft.get("sentences", []), 1) if not s.get("supported", True)]
     if unsupported:
         lines.append(f"\n⚠️ Câu chưa đủ căn cứ: {', '.join(map(str, unsupported))}")
     if draft.get("placeholders"):
         lines.append("\n✏️ Cần điền: " + ", ".join(draft["placeholders"]))
+    problems = [d for d in draft.get("directives", []) if d.get("problems")]
+    if problems:
+        lines.append("\n❗ Trích dẫn văn bản cần xem lại: " + "; ".join(
+            f"{d.get('citation') or d.get('id')} ({'; '.join(p.get('message', '') for p in d['problems'])})"
+            for d in problems))
     if draft.get("leaks"):
         lines.append("\n⛔ Nghi lộ thông tin đơn vị khác: " + "; ".join(draft["leaks"]))
+    lines.append("\n_Nguồn của từng [n] ở khung «Bản nháp» bên dưới; «bỏ câu 3» hoặc «thêm ý về …» để chỉnh._")
     return "\n".join(lines)
 
 
 def lookup_html(result: Mapping[str, Any]) -> str:
+    """Ranked directives: id, full citation (to copy), status with its evidence, and supporting passages."""
+    directives = result.get("directives", [])
+    if not directives:
+        return "<p>Không tìm thấy văn bản phù hợp.</p>"
     rows = []
-    for rank, d in enumerate(result.get("directives", []), start=1):
+    for rank, d in enumerate(directives, start=1):
         evidence = "".join(
             f"<li><i>{_esc(e.get('source'))} — {_esc(e.get('section'))}</i>: {_esc(e.get('text'))}</li>"
             for e in d.get("evidence", [])[:3]
@@ -108,7 +197,7 @@ def lookup_html(result: Mapping[str, Any]) -> str:
             f'<div class="st-problem">Mâu thuẫn: {_esc(d["conflicts"])}</div>' if d.get("conflicts") else ""
         )
         status_ev = d.get("status_evidence") or {}
-        status = _esc(d.get("status"))
+        status = _esc(STATUS_VI.get(d.get("status"), d.get("status")))
         if status_ev:
             status += f" <small>({_esc(status_ev.get('source'))}: {_esc(status_ev.get('text'))})</small>"
         rows.append(
@@ -116,12 +205,49 @@ def lookup_html(result: Mapping[str, Any]) -> str:
             f"<td>{status}</td><td><ul>{evidence}</ul></td></tr>"
         )
     return (
-        DRAFT_CSS + "<table><tr><th>#</th><th>Văn bản (trích dẫn đầy đủ)</th><th>Hiệu lực</th><th>Căn cứ</th></tr>"
-        + "".join(rows) + "</table>"
+        DRAFT_CSS + '<table class="st-table"><tr><th>#</th><th>Văn bản (trích dẫn đầy đủ)</th><th>Hiệu lực</th>'
+        "<th>Căn cứ</th></tr>" + "".join(rows) + "</table>"
     )
 
 
+STATUS_VI = {
+    "in_force": "còn hiệu lực", "amended": "đã được sửa đổi", "replaced": "đã bị thay thế",
+    "repealed": "hết hiệu lực", "expired": "hết hiệu lực", "unknown": "chưa rõ",
+}
+
+
+def lookup_citations(result: Mapping[str, Any]) -> str:
+    """The full citations, one per line, for the copy box."""
+    return "\n".join(str(d.get("citation") or d.get("id")) for d in result.get("directives", []))
+
+
+def topic_html(payload: Mapping[str, Any]) -> str:
+    """How one topic was worded across documents, oldest first."""
+    entries = payload.get("entries", [])
+    if not entries:
+        return "<p>Không tìm thấy mục phù hợp.</p>"
+    rows = "".join(
+        f"<tr><td>{_esc(e.get('year'))}</td><td>{_esc(e.get('unit'))}</td>"
+        f"<td>{_esc(e.get('source'))}<br><i>{_esc(e.get('section'))}</i></td><td>{_esc(e.get('text'))}</td></tr>"
+        for e in entries
+    )
+    return (DRAFT_CSS + '<table class="st-table"><tr><th>Năm</th><th>Đơn vị</th><th>Văn bản · mục</th>'
+            f"<th>Nội dung</th></tr>{rows}</table>")
+
+
+def search_html(results: Sequence[Mapping[str, Any]]) -> str:
+    """Search hits: where each passage is, and the passage (escaped)."""
+    if not results:
+        return "<p>Không tìm thấy đoạn văn phù hợp.</p>"
+    items = "".join(
+        f'<li><span class="st-where">{_where(r)}</span><blockquote>{_esc(r.get("text"))}</blockquote></li>'
+        for r in results
+    )
+    return f'{DRAFT_CSS}<ol class="st-sources">{items}</ol>'
+
+
 def check_html(result: Mapping[str, Any]) -> str:
+    """Every reference of a checked draft with its problems and suggested fixes."""
     refs = result.get("references", [])
     if not refs:
         return "<p>Không tìm thấy trích dẫn văn bản nào.</p>"
@@ -133,5 +259,7 @@ def check_html(result: Mapping[str, Any]) -> str:
             + (f" → <i>{_esc(p.get('suggestion'))}</i>" if p.get("suggestion") else "") + "</li>"
             for p in problems
         ) + "</ul>"
-        rows.append(f"<tr><td>{_esc(ref.get('line'))}</td><td>{_esc(ref.get('text'))}</td><td>{_esc(ref.get('id'))}</td><td>{cell}</td></tr>")
-    return DRAFT_CSS + "<table><tr><th>Dòng</th><th>Trích dẫn</th><th>Mã</th><th>Vấn đề</th></tr>" + "".join(rows) + "</table>"
+        rows.append(f"<tr><td>{_esc(ref.get('line'))}</td><td>{_esc(ref.get('text'))}</td>"
+                    f"<td>{_esc(ref.get('id'))}</td><td>{cell}</td></tr>")
+    return (DRAFT_CSS + '<table class="st-table"><tr><th>Dòng</th><th>Trích dẫn</th><th>Mã</th><th>Vấn đề</th></tr>'
+            + "".join(rows) + "</table>")

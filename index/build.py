@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -178,6 +178,9 @@ class IndexBuilder:
             chunk_count=len(chunks),
             build_seconds=seconds,
         )
+        # The app's corpus tab lists the last build's rejected files with their reason.
+        manifest = replace(manifest, extra={**manifest.extra, "rejected": [
+            {"source": rej.source, "reason": rej.reason} for rej in rejected]})
         self.store.save(manifest, chunks, vectors, before_swap=before_swap)
         report = BuildReport(
             index_dir=str(self.store.index_dir),
