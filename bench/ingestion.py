@@ -120,9 +120,17 @@ def run(ctx: BenchContext) -> BenchResult:
     from index.build import discover_corpus
 
     paths = discover_corpus(settings)
-    files, _, stage_seconds = staged_ingest(paths, corpus, settings)
-    chunk_count = sum(len(f.chunks) for f in files)
-    texts = [indexed_text(c) for f in files for c in f.chunks]
+    if has_pipeline():
+        from index.pipeline import ingest_paths
+
+        ingested = ingest_paths(paths, corpus, settings)
+        stage_seconds = dict(ingested.timings)
+        all_chunks = list(ingested.chunks)
+    else:
+        files, _, stage_seconds = staged_ingest(paths, corpus, settings)
+        all_chunks = [c for f in files for c in f.chunks]
+    chunk_count = len(all_chunks)
+    texts = [indexed_text(c) for c in all_chunks]
 
     runs = {}
     for label, edit in (("cold", None), ("incremental, no change", None), ("incremental, one file changed", _edit_one_file)):
