@@ -434,6 +434,57 @@ def serve_command(
     run_guarded(body)
 
 
+# --- compare (H11) -------------------------------------------------------------------------
+
+
+@app.command("compare")
+def compare_command(
+    docs: Optional[list[str]] = typer.Argument(None, help="Hai văn bản (mã hoặc đường dẫn) / two documents (id or path)"),
+    section: Optional[str] = typer.Option(None, "--section", help="Chỉ mục có tiêu đề này / only this section"),
+    topic: Optional[str] = typer.Option(None, "--topic", help="So sánh một chủ đề qua các văn bản / topic mode"),
+    unit: Optional[list[str]] = typer.Option(None, "--unit", help="Đơn vị (chế độ chủ đề) / unit filter (topic mode)"),
+    year_from: Optional[int] = typer.Option(None, "--year-from", help="Từ năm / from year"),
+    year_to: Optional[int] = typer.Option(None, "--year-to", help="Đến năm / to year"),
+    json_out: bool = typer.Option(False, "--json", help="In JSON / print JSON"),
+    data_dir: Optional[Path] = DataDir,
+) -> None:
+    """So sánh câu chữ giữa hai văn bản, hoặc một chủ đề qua các năm/đơn vị / compare wording."""
+
+    def body() -> None:
+        from assistant.compare import (
+            compare_documents, compare_topic, comparison_to_json, render_text, render_topic_text,
+            resolve_document, topic_to_json,
+        )
+        from assistant.errors import InvalidRequestError
+        from index.embed import load_embedder
+
+        settings = load_settings(data_dir)
+        if topic:
+            if docs:
+                raise InvalidRequestError("Dùng hoặc hai văn bản hoặc --topic, không cả hai / "
+                                          "give two documents or --topic, not both")
+            from assistant.retrieve import Retriever
+
+            entries = compare_topic(topic, Retriever(settings), units=tuple(unit or ()),
+                                    year_min=year_from, year_max=year_to)
+            if json_out:
+                print_json(topic_to_json(topic, entries))
+            else:
+                typer.echo(render_topic_text(topic, entries))
+            return
+        if not docs or len(docs) != 2:
+            raise InvalidRequestError("Cần đúng hai văn bản (mã hoặc đường dẫn), hoặc --topic / "
+                                      "give exactly two documents (id or path), or --topic")
+        doc_a, doc_b = (resolve_document(ref, settings) for ref in docs)
+        comparison = compare_documents(doc_a, doc_b, load_embedder(settings), section=section)
+        if json_out:
+            print_json(comparison_to_json(comparison))
+        else:
+            typer.echo(render_text(comparison))
+
+    run_guarded(body)
+
+
 def main() -> None:
     app()
 

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from assistant.align import SectionAligner, SectionPair, heading_words
+import numpy as np
+
+from assistant.align import SectionAligner, SectionPair, content_sections, embedding_text, heading_words
 from assistant.errors import DocumentNotFoundError
-from assistant.sentence_diff import SentenceChange, SentenceDiffer
+from assistant.sentence_diff import SentenceChange, SentenceDiffer, sentences_to_embed
 from index.embed import Embedder
 from index.schema import ParsedDocument, doc_id_for
 from index.settings import Settings
@@ -103,6 +105,31 @@ def unit_names(*docs: ParsedDocument) -> list[str]:
     return names
 
 
+class EmbeddingMemo:
+    """Embeds each distinct text once per comparison, in as few model calls as possible.
+
+    The real model embeds only a few passages a second on a busy machine, and the aligner and
+    the sentence differ would otherwise embed the same texts again; ``prefetch`` batches
+    everything a step will need into one call.
+    """
+
+    def __init__(self, embedder: Embedder):
+        self.embedder = embedder
+        self.vectors: dict[str, np.ndarray] = {}
+
+    def prefetch(self, texts: Sequence[str]) -> None:
+        missing = [t for t in dict.fromkeys(texts) if t not in self.vectors]
+        if missing:
+            for text, vector in zip(missing, np.asarray(self.embedder.embed_passages(missing))):
+                self.vectors[text] = vector
+
+    def embed_passages(self, texts: Sequence[str], **_: Any) -> np.ndarray:
+        self.prefetch(texts)
+        if not texts:
+            return np.zeros((0, int(getattr(self.embedder, "dim", 0))), dtype=np.float32)
+        return np.stack([self.vectors[t] for t in texts])
+
+
 def compare_documents(
     doc_a: ParsedDocument,
     doc_b: ParsedDocument,
@@ -111,19 +138,26 @@ def compare_documents(
 ) -> Comparison:
     """Align two parsed documents and diff every aligned pair.
 
+    Two model calls at most: the section bodies for the alignment, then every sentence of the
+    aligned pairs that has no identical partner (identical sentences are never embedded;
+    unmatched sections are all added/removed and need no embedding).
+
     Args:
         section: when given, keep only pairs whose A or B heading matches these words.
     """
-    aligner = SectionAligner(embedder)
-    differ = SentenceDiffer(embedder)
+    memo = EmbeddingMemo(embedder)
+    memo.prefetch([embedding_text(s) for doc in (doc_a, doc_b) for s in content_sections(doc)])
+    aligned = [p for p in SectionAligner(memo).align(doc_a, doc_b) if not section or _pair_matches(p, section)]
+    split = [
+        (split_into_sentences(p.a.text) if p.a else [], split_into_sentences(p.b.text) if p.b else []) for p in aligned
+    ]
+    differ = SentenceDiffer(memo)
+    memo.prefetch([t for sents_a, sents_b in split for t in sentences_to_embed(differ, sents_a, sents_b)])
     names = unit_names(doc_a, doc_b)
-    compared = []
-    for pair in aligner.align(doc_a, doc_b):
-        if section and not _pair_matches(pair, section):
-            continue
-        sents_a = split_into_sentences(pair.a.text) if pair.a else []
-        sents_b = split_into_sentences(pair.b.text) if pair.b else []
-        compared.append(ComparedPair(pair=pair, changes=tuple(differ.diff(sents_a, sents_b, names))))
+    compared = [
+        ComparedPair(pair=pair, changes=tuple(differ.diff(sents_a, sents_b, names)))
+        for pair, (sents_a, sents_b) in zip(aligned, split)
+    ]
     return Comparison(a=doc_a, b=doc_b, pairs=tuple(compared))
 
 
@@ -151,7 +185,7 @@ def compare_topic(
     from assistant.retrieve import SearchFilters
 
     filters = SearchFilters(
-        units=tuple(units) or None,
+        units=tuple(units),
         year_min=year_min,
         year_max=year_max,
         governing=False if reports_only else None,
@@ -229,6 +263,20 @@ def render_text(comparison: Comparison) -> str:
                 lines.append(f"  + {c.b}{label}")
             else:
                 lines.append(f"  {OP_MARK[c.op]} {c.b if c.b is not None else c.a}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def render_topic_text(topic: str, entries: Sequence[TopicEntry]) -> str:
+    """Readable terminal view of topic mode: one block per document, oldest year first."""
+    if not entries:
+        return f"Không tìm thấy mục nào về «{topic}». / No section found for {topic!r}."
+    lines = [f"Chủ đề / topic: {topic}", ""]
+    for e in entries:
+        lines.append(f"## {e.year or '?'} · {e.unit or '?'} — {e.source}")
+        if e.section:
+            lines.append(f"   § {e.section}")
+        lines.append(f"   {e.text}")
         lines.append("")
     return "\n".join(lines)
 

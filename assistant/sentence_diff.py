@@ -92,29 +92,57 @@ class SentenceDiffer:
         self.embedder = embedder
         self.threshold = threshold
 
+    @property
+    def char_floor(self) -> float:
+        """Below this character similarity no meaning can lift a pair over the threshold.
+
+        The combined score is at most ``0.5 * chars + 0.5``, so such sentences need no embedding.
+        """
+        return max(0.0, 2.0 * self.threshold - 1.0)
+
+    def needs_meaning(self, sents_a: Sequence[str], sents_b: Sequence[str]) -> tuple[list[int], list[int]]:
+        """Rows and columns with at least one partner above ``char_floor``: the only ones embedded."""
+        if not sents_a or not sents_b:
+            return [], []
+        chars = _char_matrix(sents_a, sents_b)
+        hopeful = chars >= self.char_floor
+        return [int(i) for i in np.flatnonzero(hopeful.any(1))], [int(j) for j in np.flatnonzero(hopeful.any(0))]
+
     def similarity(self, sents_a: Sequence[str], sents_b: Sequence[str]) -> np.ndarray:
+        """max(characters, ½ characters + ½ meaning); meaning only where characters leave it open."""
         if not sents_a or not sents_b:
             return np.zeros((len(sents_a), len(sents_b)), dtype=np.float32)
-        vectors = self.embedder.embed_passages(list(sents_a) + list(sents_b))
-        cos = vectors[: len(sents_a)] @ vectors[len(sents_a):].T
-        semantic = np.clip((cos - 0.8) / 0.2, 0.0, 1.0)   # e5 cosines of related sentences sit in [0.8, 1]
-        chars = np.array(
-            [[fuzz.token_sort_ratio(_norm(a), _norm(b)) / 100.0 for b in sents_b] for a in sents_a], dtype=np.float32
-        )
+        chars = _char_matrix(sents_a, sents_b)
+        rows, cols = self.needs_meaning(sents_a, sents_b)
+        semantic = np.zeros_like(chars)
+        if rows and cols:
+            vectors = self.embedder.embed_passages([sents_a[i] for i in rows] + [sents_b[j] for j in cols])
+            cos = vectors[: len(rows)] @ vectors[len(rows):].T
+            # e5 cosines of related sentences sit in [0.8, 1]
+            semantic[np.ix_(rows, cols)] = np.clip((cos - 0.8) / 0.2, 0.0, 1.0)
         return np.maximum(chars, 0.5 * chars + 0.5 * semantic)
 
     def diff(self, sents_a: Sequence[str], sents_b: Sequence[str], unit_names: Sequence[str] = ()) -> list[SentenceChange]:
         """Edit script in B's order; A-only sentences come right after their matched predecessor.
 
-        Applying it to A (``apply_changes``) yields exactly B's sentences.
+        Sentences that are identical (after case and whitespace folding) are paired first and
+        never embedded; only the rest are matched by meaning. Applying the script to A
+        (``apply_changes``) yields exactly B's sentences.
         """
         from scipy.optimize import linear_sum_assignment
 
-        sim = self.similarity(sents_a, sents_b)
-        matches: dict[int, int] = {}
-        if sim.size:
-            rows, cols = linear_sum_assignment(-sim)
-            matches = {int(r): int(c) for r, c in zip(rows, cols) if sim[r, c] >= self.threshold}
+        matches = identical_pairs(sents_a, sents_b)
+        rest_a = [i for i in range(len(sents_a)) if i not in matches]
+        taken_b = set(matches.values())
+        rest_b = [j for j in range(len(sents_b)) if j not in taken_b]
+        sim = np.zeros((len(sents_a), len(sents_b)), dtype=np.float32)
+        for i, j in matches.items():
+            sim[i, j] = 1.0
+        if rest_a and rest_b:
+            sub = self.similarity([sents_a[i] for i in rest_a], [sents_b[j] for j in rest_b])
+            sim[np.ix_(rest_a, rest_b)] = sub
+            rows, cols = linear_sum_assignment(-sub)
+            matches.update({rest_a[r]: rest_b[c] for r, c in zip(rows, cols) if sub[r, c] >= self.threshold})
         by_b = {j: i for i, j in matches.items()}
         changes: list[SentenceChange] = []
         emitted: set[int] = set()
@@ -142,6 +170,36 @@ class SentenceDiffer:
             changes.append(SentenceChange(op="changed", a=a, b=b, similarity=score, kind=kind, words=edits))
         flush_removed(len(sents_a))
         return changes
+
+
+def _char_matrix(sents_a: Sequence[str], sents_b: Sequence[str]) -> np.ndarray:
+    from rapidfuzz.process import cdist
+
+    return (cdist([_norm(a) for a in sents_a], [_norm(b) for b in sents_b], scorer=fuzz.token_sort_ratio)
+            / 100.0).astype(np.float32)
+
+
+def identical_pairs(sents_a: Sequence[str], sents_b: Sequence[str]) -> dict[int, int]:
+    """A index → B index for sentences equal after case/whitespace folding, first come first paired."""
+    free_b: dict[str, list[int]] = {}
+    for j, b in enumerate(sents_b):
+        free_b.setdefault(_norm(b), []).append(j)
+    pairs: dict[int, int] = {}
+    for i, a in enumerate(sents_a):
+        slots = free_b.get(_norm(a))
+        if slots:
+            pairs[i] = slots.pop(0)
+    return pairs
+
+
+def sentences_to_embed(differ: SentenceDiffer, sents_a: Sequence[str], sents_b: Sequence[str]) -> list[str]:
+    """The sentences ``differ.diff`` will embed: no identical partner, and a partner close enough in characters."""
+    matches = identical_pairs(sents_a, sents_b)
+    taken_b = set(matches.values())
+    rest_a = [a for i, a in enumerate(sents_a) if i not in matches]
+    rest_b = [b for j, b in enumerate(sents_b) if j not in taken_b]
+    rows, cols = differ.needs_meaning(rest_a, rest_b)
+    return [rest_a[i] for i in rows] + [rest_b[j] for j in cols]
 
 
 def apply_changes(sents_a: Sequence[str], changes: Sequence[SentenceChange]) -> list[str]:
