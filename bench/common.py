@@ -366,14 +366,16 @@ class BenchContext:
         from index.store import IndexStore
 
         embedder = self.embedder()
-        manifest = IndexStore(self.settings).read_manifest()
-        if manifest is not None and manifest.model_fingerprint == embedder.fingerprint:
-            self._index_settings = self.settings
-            return self._index_settings
+        own = self.settings.model_copy(update={"data_dir": self.work_dir / "index-data"})
+        for candidate in (self.settings, own):
+            manifest = IndexStore(candidate).read_manifest()
+            if manifest is not None and manifest.model_fingerprint == embedder.fingerprint:
+                self._index_settings = candidate
+                return candidate
         from bench.ingestion import build_with_stages
         from index.errors import ModelMismatchError
 
-        settings = self.settings.model_copy(update={"data_dir": self.work_dir / "index-data"})
+        settings = own
         logger.info("building a benchmark index in %s", settings.data_dir)
         try:
             build_with_stages(settings, embedder)

@@ -62,6 +62,13 @@ def staged_ingest(paths: Sequence[Path], corpus_root: Path, settings: Any) -> tu
     return files, rejected, seconds
 
 
+def corpus_files(settings: Any) -> list[Path]:
+    """The files an index of ``settings.corpus_dir`` holds (``index.load.iter_corpus_files``)."""
+    from index.load import iter_corpus_files
+
+    return iter_corpus_files(Path(settings.corpus_dir), settings.ignore_names)
+
+
 def has_pipeline() -> bool:
     import importlib.util
 
@@ -70,13 +77,13 @@ def has_pipeline() -> bool:
 
 def build_with_stages(settings: Any, embedder: Any, *, rebuild: bool = False) -> tuple[Any, dict[str, float]]:
     """One build of ``settings.corpus_dir``; returns the ``BuildReport`` and stage seconds."""
-    from index.build import IndexBuilder, build_index, discover_corpus
+    from index.build import IndexBuilder, build_index
 
     if has_pipeline():
         with Stopwatch() as sw:
             report = build_index(settings, embedder=embedder, progress=False, rebuild=rebuild)
         return report, {"total": sw.seconds}
-    paths = discover_corpus(settings)
+    paths = corpus_files(settings)
     files, rejected, seconds = staged_ingest(paths, Path(settings.corpus_dir), settings)
     with Stopwatch() as sw:
         report = IndexBuilder(settings, embedder).build(files, rejected=rejected, pipeline_fingerprint="bench",
@@ -117,9 +124,7 @@ def run(ctx: BenchContext) -> BenchResult:
     settings = ctx.settings.model_copy(update={"corpus_dir": corpus, "data_dir": data})
 
     # stage shares, measured on their own (same stage functions as the pipeline)
-    from index.build import discover_corpus
-
-    paths = discover_corpus(settings)
+    paths = corpus_files(settings)
     if has_pipeline():
         from index.pipeline import ingest_paths
 
