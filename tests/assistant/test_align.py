@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.align import AlignWeights, SectionAligner, content_sections, heading_words, sections_of
+from assistant.align import (
+    AlignWeights, SectionAligner, TermWeights, _containment, content_sections, heading_words, sections_of,
+)
 from index.embed import FakeEmbedder
 from index.schema import Block, DocumentMeta, Heading, ParsedDocument
 
@@ -88,3 +90,43 @@ def test_validation():
         SectionAligner(FakeEmbedder(), weights=AlignWeights(heading=0, body_terms=0, body_meaning=0, chapter=0))
     with pytest.raises(ValueError):
         SectionAligner(FakeEmbedder(), weights=AlignWeights(position=-1))
+
+
+REPORT = make_doc("report", [
+    (("I. ĐẶC ĐIỂM TÌNH HÌNH",), "Xã có 3 thôn, 2.256 hộ với 6.894 nhân khẩu."),
+    (("III. KẾT QUẢ THỰC HIỆN", "3. Công tác cải cách hành chính"), "Bộ phận một cửa giải quyết hồ sơ thủ tục hành chính đúng hạn."),
+    (("III. KẾT QUẢ THỰC HIỆN", "4. Công tác tiếp dân, giải quyết đơn thư khiếu nại, tố cáo"),
+     "Tiếp công dân định kỳ, giải quyết đơn thư khiếu nại tố cáo đúng quy định."),
+])
+PLAN = make_doc("plan", [
+    (("I. MỤC ĐÍCH, YÊU CẦU",), "Nâng cao nhận thức, trách nhiệm của cán bộ, công chức về công tác dân vận."),
+    (("II. NHIỆM VỤ TRỌNG TÂM", "3. Đẩy mạnh thực hiện Chương trình cải cách hành chính, chuyển đổi số"),
+     "Đẩy mạnh cải cách thủ tục hành chính, bộ phận một cửa, chuyển đổi số."),
+    (("II. NHIỆM VỤ TRỌNG TÂM", "4. Thực hiện có hiệu quả công tác tiếp xúc, đối thoại, xử lý đơn thư khiếu nại, tố cáo"),
+     "Thực hiện nghiêm Luật Tiếp công dân, giải quyết đơn thư khiếu nại tố cáo kịp thời."),
+    (("III. TỔ CHỨC THỰC HIỆN", "1. Công chức Văn phòng - Thống kê"), "Theo dõi, đôn đốc, tổng hợp báo cáo định kỳ."),
+])
+
+
+def test_report_sections_match_plan_tasks_across_chapters():
+    """The chapters ("KẾT QUẢ THỰC HIỆN" / "NHIỆM VỤ TRỌNG TÂM") share no words: the chapter is a prior, not a gate."""
+    # The fake embedder carries no meaning, so only the lexical signals, chapter and position decide here.
+    aligner = SectionAligner(FakeEmbedder(), weights=AlignWeights(body_meaning=0.0))
+    got = {(p.a.name if p.a else None, p.b.name if p.b else None) for p in aligner.align(REPORT, PLAN)}
+    assert ("III. KẾT QUẢ THỰC HIỆN > 3. Công tác cải cách hành chính",
+            "II. NHIỆM VỤ TRỌNG TÂM > 3. Đẩy mạnh thực hiện Chương trình cải cách hành chính, chuyển đổi số") in got
+    assert ("III. KẾT QUẢ THỰC HIỆN > 4. Công tác tiếp dân, giải quyết đơn thư khiếu nại, tố cáo",
+            "II. NHIỆM VỤ TRỌNG TÂM > 4. Thực hiện có hiệu quả công tác tiếp xúc, đối thoại, xử lý đơn thư khiếu nại, tố cáo") in got
+    assert ("I. ĐẶC ĐIỂM TÌNH HÌNH", None) in got
+    assert (None, "III. TỔ CHỨC THỰC HIỆN > 1. Công chức Văn phòng - Thống kê") in got
+    assert (None, "I. MỤC ĐÍCH, YÊU CẦU") in got
+
+
+def test_heading_containment_ignores_words_every_section_uses():
+    weights = TermWeights(sections_of(REPORT) + sections_of(PLAN))
+    # "cải cách hành chính" is distinctive; "công tác" appears in several sections and weighs less
+    assert weights.idf["cải_cách"] > weights.idf["công_tác"]
+    short = weights.vector(heading_words("3. Công tác cải cách hành chính"))
+    long = weights.vector(heading_words("3. Đẩy mạnh thực hiện Chương trình cải cách hành chính, chuyển đổi số"))
+    assert _containment(short, long) > 0.6
+    assert _containment(short, weights.vector("tổ chức thực hiện")) == 0.0

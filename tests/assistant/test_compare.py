@@ -63,7 +63,7 @@ def test_alignment_accuracy_on_gold_pair(gold_comparisons, gold_id):
 def test_diff_round_trip_on_every_aligned_pair(gold_comparisons, gold_id):
     comparison = gold_comparisons[gold_id]
     matched = [cp for cp in comparison.pairs if cp.pair.a is not None and cp.pair.b is not None]
-    assert len(matched) >= 3
+    assert len(matched) >= 2
     for cp in comparison.pairs:
         assert apply_changes(sentences(cp.pair.a), cp.changes) == sentences(cp.pair.b)
     # unmatched sections are pure additions/removals
