@@ -5,7 +5,13 @@ BM25 over accented syllables would then find nothing. Every passage is indexed
 twice with bm25s — once as lower-cased NFC syllables, once with the diacritics
 stripped (``đ`` → ``d``) — and a query is scored against both; the two BM25 scores
 are summed, so an accented query gets the exact-accent field as a bonus while an
-unaccented one still matches through the stripped field.
+unaccented one still matches through the stripped field. Query tokens without
+diacritics are scored in the stripped field only: they carry no accent to reward, and
+passages holding unaccented text (file names) would otherwise match them twice.
+
+Both fields also hold adjacent-syllable pairs (``tiếp_dân``): most Vietnamese words are
+two syllables, and on the sample corpus the pairs lifted the unaccented query
+"tiep cong dan thuong xuyen … phong tiep dan" from rank 10 to rank 1.
 
 Why syllables: on the sample corpus plain syllable tokens did as well as word
 segmentation (pyvi, underthesea), and segmenters split document numbers apart.
@@ -38,6 +44,10 @@ from typing import Sequence
 import numpy as np
 
 logger = logging.getLogger(__name__)
+
+#: Bumped whenever tokenization changes; stored in the manifest so an index tokenized
+#: differently is refreshed (``soanthao index`` rebuilds BM25 without re-embedding).
+LEXICAL_VERSION = "2"
 
 #: Function words dropped from both fields (compared on the accented, lower-cased syllable).
 STOPWORDS_VI: frozenset[str] = frozenset(
@@ -127,7 +137,13 @@ def tokenize_fields(text: str, *, query: bool = False) -> tuple[list[str], list[
     accented = syllables(text)
     numbers = find_document_numbers(text, query=query)
     stripped = [strip_diacritics(tok) for tok in accented]
-    return accented + numbers, stripped + numbers
+    return accented + _bigrams(accented) + numbers, stripped + _bigrams(stripped) + numbers
+
+
+def _bigrams(tokens: list[str]) -> list[str]:
+    """Adjacent syllable pairs (``tiếp_dân``): Vietnamese words are mostly two syllables, and
+    pairs disambiguate unaccented queries ("phong tiep dan" vs "Bộ Quốc phòng")."""
+    return [f"{a}_{b}" for a, b in zip(tokens, tokens[1:])]
 
 
 class LexicalIndex:
@@ -195,7 +211,13 @@ class LexicalIndex:
         total = np.zeros(self.size, dtype=np.float32)
         if not self.size:
             return total
-        for name, tokens in zip(self.FIELDS, tokenize_fields(query, query=True)):
+        accented, stripped = tokenize_fields(query, query=True)
+        numbers = set(find_document_numbers(query, query=True))
+        # A query token without diacritics ("tiep") says nothing about accents, so it is scored
+        # only in the stripped field; otherwise passages that happen to contain unaccented text
+        # (file names, "Mau so 07") would match it twice and outrank the real answer.
+        accented = [tok for tok in accented if tok in numbers or strip_diacritics(tok) != tok]
+        for name, tokens in zip(self.FIELDS, (accented, stripped)):
             retriever = self._fields[name]
             known = [tok for tok in tokens if tok in retriever.vocab_dict]
             if known:

@@ -51,7 +51,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from index.errors import IndexNotFoundError, ModelMismatchError, SoanThaoError
-from index.lexical import LexicalIndex
+from index.lexical import LEXICAL_VERSION, LexicalIndex
 from index.schema import Chunk
 from index.settings import Settings
 
@@ -301,6 +301,12 @@ class IndexStore:
                     manifest.model_id, manifest.model_fingerprint, expected_model_id or "?", expected_fingerprint
                 )
             )
+        if manifest.extra.get("lexical_version") != LEXICAL_VERSION:
+            raise IndexFormatError(
+                f"Chỉ mục {self.index_dir} dùng cách tách từ BM25 cũ; chạy `soanthao index` (không nhúng lại). / "
+                f"The index at {self.index_dir} was tokenized by an older BM25 version; run `soanthao index` "
+                "(nothing is re-embedded)."
+            )
         faiss_path = self.index_dir / LLAMA_DIR / "default__vector_store.json"
         try:
             faiss_index = faiss.read_index(str(faiss_path))
@@ -479,4 +485,5 @@ def make_manifest(
         chunk_count=chunk_count,
         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         build_seconds=build_seconds,
+        extra={"lexical_version": LEXICAL_VERSION},
     )

@@ -210,3 +210,40 @@ def test_cli_search_without_index_explains_the_fix(tmp_path):
     result = CliRunner().invoke(app, ["search", "x", "--mode", "lexical", "--data-dir", str(tmp_path)])
     assert result.exit_code == 2
     assert "soanthao index" in result.output
+
+
+# --- real model, real sample corpus ------------------------------------------------------
+
+from tests.real_index import real_index  # noqa: E402,F401  (session fixture)
+
+
+@pytest.mark.slow
+def test_real_index_second_build_embeds_nothing(real_index):
+    from index.build import build_index
+
+    embedder = real_index.embedder
+    before = embedder.passages_embedded
+    report = build_index(real_index.settings, embedder=embedder, progress=False)
+    assert embedder.passages_embedded == before
+    assert report.chunks_embedded == 0 and report.chunks_reused == report.chunks_total > 100
+    assert not report.added and not report.changed and not report.removed
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "query, source, needle",
+    [
+        ("Công tác tiếp công dân thường xuyên và định kỳ tại phòng tiếp dân của xã",
+         "seeds/001_fbaec8e52927d2a0.txt", "phòng tiếp dân"),
+        ("tiep cong dan thuong xuyen va dinh ky tai phong tiep dan cua xa",
+         "seeds/001_fbaec8e52927d2a0.txt", "phòng tiếp dân"),
+        ("Chỉ thị 35-CT/TW tăng cường sự lãnh đạo của Đảng đối với công tác tiếp công dân",
+         "seeds/001_fbaec8e52927d2a0.txt", "35-CT/TW"),
+        ("tổ hòa giải khu phố không để đơn thư đông người vượt cấp",
+         "seeds/003_6c84fea0602fb7f4.txt", "vượt cấp"),
+    ],
+)
+def test_real_known_queries_find_their_passage_in_top_5(real_index, query, source, needle):
+    hits = Retriever(real_index.settings, real_index.embedder).search(query, k=5)
+    assert any(h.chunk.source == source and needle in h.chunk.text for h in hits), [
+        (h.chunk.source, h.chunk.text[:80]) for h in hits]

@@ -70,10 +70,12 @@ def test_syllables_lowercase_nfc_without_stopwords():
     assert {"và", "của", "các"} <= STOPWORDS_VI
 
 
-def test_tokenize_fields_adds_number_token_to_both_fields():
+def test_tokenize_fields_adds_pairs_and_number_token_to_both_fields():
     accented, stripped = tokenize_fields("Chỉ thị 33/CT-TTg")
-    assert accented == ["chỉ", "thị", "33", "ct", "ttg", "33/ct-ttg"]
-    assert stripped == ["chi", "thi", "33", "ct", "ttg", "33/ct-ttg"]
+    assert accented == ["chỉ", "thị", "33", "ct", "ttg",
+                        "chỉ_thị", "thị_33", "33_ct", "ct_ttg", "33/ct-ttg"]
+    assert stripped == ["chi", "thi", "33", "ct", "ttg",
+                        "chi_thi", "thi_33", "33_ct", "ct_ttg", "33/ct-ttg"]
 
 
 def test_query_without_diacritics_finds_its_passage(index):
@@ -124,3 +126,10 @@ def test_empty_index_answers_nothing(tmp_path):
 def test_k_must_be_positive(index):
     with pytest.raises(ValueError):
         index.search("x", k=0)
+
+
+def test_unaccented_query_tokens_do_not_score_twice_on_unaccented_text():
+    # passage 1 holds an unaccented file name; passage 0 is the real Vietnamese answer
+    idx = LexicalIndex.build(["Phòng tiếp dân của xã tiếp công dân thường xuyên",
+                              "Phu luc tiep cong dan dinh kem theo.doc, Bộ Quốc phòng"])
+    assert idx.search("phong tiep dan tiep cong dan", k=2)[0][0] == 0

@@ -154,3 +154,13 @@ def test_empty_index_saves_and_loads(settings):
     loaded = IndexStore(settings).load(expected_fingerprint="f")
     assert loaded.chunks == () and loaded.faiss_index.ntotal == 0
     assert embedder.passages_embedded == 0
+
+
+def test_index_tokenized_by_an_older_bm25_version_asks_for_a_refresh(settings, fake_embedder):
+    _save(settings, fake_embedder)
+    path = settings.index_dir / "manifest.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["extra"]["lexical_version"] = "0"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(IndexFormatError, match="soanthao index"):
+        IndexStore(settings).load()
