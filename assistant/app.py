@@ -50,6 +50,11 @@ def sanitize_filename(name: str) -> str:
     return stem[:110] + ("." + ext if ext else "")
 
 
+def _code(name: Any) -> str:
+    """A file name in a chat message, shown literally (no Markdown emphasis from its underscores)."""
+    return "`" + str(name).replace("`", "'") + "`"
+
+
 def _esc_md(text: Any) -> str:
     """Document text inside a chat message: HTML-escaped so markup in a passage shows as text."""
     return html.escape("" if text is None else str(text))
@@ -283,7 +288,7 @@ class AppLogic:
             yield ("Cách diễn đạt qua các văn bản:\n" + "\n".join(lines)) if lines else "Không tìm thấy mục phù hợp.", state
             return
         result = self.search(message, k=3)
-        lines = [f"- **{_esc_md(r['source'])}** — {_esc_md(r['section'])}: {_esc_md(r['text'][:300])}"
+        lines = [f"- {_code(r['source'])} — {_esc_md(r['section'])}: {_esc_md(r['text'][:300])}"
                  for r in result["results"]]
         yield ("Đoạn văn liên quan:\n" + "\n".join(lines)) if lines else "Không tìm thấy đoạn văn phù hợp.", state
 
@@ -468,13 +473,13 @@ def build_app(services: Services):
             cmp_view = gr.HTML()
             cmp_json = gr.JSON(label="Kết quả (JSON)")
 
-            def on_compare(a, b, s, progress=gr.Progress()):
+            def on_compare(doc_a, doc_b, section, progress=gr.Progress()):
                 progress(0.2, desc="Đang căn chỉnh các mục…")
-                payload, page = _guarded(logic.compare_docs)(a, b, s)
+                payload, page = _guarded(logic.compare_docs)(doc_a, doc_b, section)
                 return payload, page
 
-            def on_topic(t, u, y1, y2):
-                payload = _guarded(logic.compare_topic)(t, u, y1, y2)
+            def on_topic(topic, unit, year_from, year_to):
+                payload = _guarded(logic.compare_topic)(topic, unit, year_from, year_to)
                 return payload, render.topic_html(payload)
 
             cmp_btn.click(on_compare, [doc_a, doc_b, sec], [cmp_json, cmp_view], api_name="compare_docs")
@@ -483,7 +488,7 @@ def build_app(services: Services):
         with gr.Tab("Kho tài liệu"):
             docs_table = gr.Dataframe(
                 headers=["Tệp", "Tiêu đề", "Đơn vị", "Năm", "Loại", "Số đoạn", "Trạng thái", "Lý do"],
-                value=safe_documents, interactive=False, wrap=True,
+                interactive=False, wrap=True,
             )
             uploads = gr.File(label="Tải tài liệu lên (.txt, .md, .docx, .pdf)", file_count="multiple",
                               type="filepath")
@@ -518,8 +523,8 @@ def build_app(services: Services):
             check_view = gr.HTML()
             check_json = gr.JSON(label="Kết quả (JSON)")
 
-            def on_check(text, path):
-                result = _guarded(logic.check)(text or "", path)
+            def on_check(text, file):
+                result = _guarded(logic.check)(text or "", file)
                 return result, render.check_html(result)
 
             check_btn.click(on_check, [check_text, check_file], [check_json, check_view], api_name="check")
@@ -531,8 +536,8 @@ def build_app(services: Services):
             s_view = gr.HTML()
             s_json = gr.JSON(label="Kết quả (JSON)")
 
-            def on_search(query, kk):
-                result = _guarded(logic.search)(query, kk)
+            def on_search(query, k):
+                result = _guarded(logic.search)(query, k)
                 return result, render.search_html(result["results"])
 
             s_btn.click(on_search, [sq, sk], [s_json, s_view], api_name="search")

@@ -16,11 +16,13 @@ PLACEHOLDER = re.compile(r"\[(?!\d)[^\[\]]{1,60}\]")
 
 DRAFT_CSS = """
 <style>
+.st-draft{position:relative}
 .st-draft p{line-height:1.7}
-.st-cite{position:relative;font-weight:600;text-decoration:none;color:#1d4ed8;cursor:pointer}
-.st-cite .st-pop{display:none;position:absolute;left:0;top:1.4em;z-index:50;width:30em;max-width:80vw;
+.st-cite{font-weight:600;text-decoration:none;color:#1d4ed8;cursor:pointer}
+/* the popup spans the draft's width just under the hovered line, so it never leaves the page */
+.st-cite .st-pop{display:none;position:absolute;left:0;right:0;margin-top:1.5em;z-index:50;
   background:#fff;color:#111;border:1px solid #94a3b8;border-radius:6px;padding:.5em;font-weight:400;
-  box-shadow:0 4px 14px rgba(0,0,0,.18);font-size:.9em;line-height:1.4}
+  box-shadow:0 4px 14px rgba(0,0,0,.18);font-size:.9em;line-height:1.4;text-align:left}
 .st-cite:hover .st-pop,.st-cite:focus .st-pop{display:block}
 .st-pop mark,.st-sources mark{background:#bbf7d0}
 .st-unsupported{background:#fee2e2;border-bottom:2px dotted #b91c1c}

@@ -228,8 +228,8 @@ Kết quả công tác nuôi ong mật năm 2025
 
 I. KẾT QUẢ
 1. Phát triển đàn ong
-Hợp tác xã Hoa Ban thuộc xã Bản Phố nhân giống được 340 đàn ong nội, thu hoạch 2.150 lít mật ong bạc hà.
 Đoạn thử hiển thị: <script>alert('xss')</script> phải hiện ra như chữ.
+Hợp tác xã Hoa Ban thuộc xã Bản Phố nhân giống được 340 đàn ong nội, thu hoạch 2.150 lít mật ong bạc hà.
 """
 
 
@@ -256,14 +256,14 @@ def test_upload_becomes_searchable_escaped_then_removed(client, app, tmp_path):
 
     result, page = client.predict("nuôi ong mật bạc hà Hoa Ban", 3, api_name="/search")
     assert result["results"][0]["source"] == stored
-    result, page = client.predict("thử hiển thị script alert", 3, api_name="/search")
-    assert result["results"][0]["source"] == stored
+    assert "<script>alert('xss')</script>" in result["results"][0]["text"]      # the JSON keeps the text as is
     assert "&lt;script&gt;alert(&#x27;xss&#x27;)&lt;/script&gt;" in page and "<script>alert" not in page
 
     history, *_ = client.predict("ong mật bạc hà Hoa Ban xã Bản Phố", [], SECTION, "xã Ngọc Kỳ", 2025, "báo cáo", "",
                                  api_name="/chat")
     answer = str(history[-1]["content"])
-    assert stored in answer.replace("\\_", "_")
+    assert f"`{stored}`" in answer
+    assert "&lt;script&gt;alert" in answer and "<script>" not in answer
 
     with pytest.raises(Exception, match="Chỉ xoá được"):
         client.predict("seeds/000_ad1bc2404d8aad29.txt", api_name="/remove")

@@ -72,6 +72,8 @@ def test_chat_draft_citation_click_and_screenshot(real_index, browser_context, t
         expect(popup).to_be_visible()
         expect(popup.locator("mark").first).to_be_visible()       # the supporting span, highlighted
         expect(popup).to_contain_text("dòng")                      # document, section and lines
+        box = popup.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= page.viewport_size["width"]   # not cut off
 
         cite.click(position={"x": 3, "y": 3})
         target = page.locator(f"#st-src-{n}")
