@@ -29,7 +29,8 @@ III_4 = "4. Công tác tiếp dân, giải quyết đơn thư khiếu nại, t�
 
 def _report() -> ParsedDocument:
     """A small report: header, title, a heading-only section with a child, body, closing."""
-    meta = DocumentMeta(doc_id="bc", source="seeds/bc.txt", kind="báo cáo", unit="UBND xã A", unit_level="xã",
+    meta = DocumentMeta(doc_id="bc", source="seeds/bc.txt", kind="báo cáo", unit="UBND xã A", unit_name="A",
+                        unit_level="xã", summary="Kết quả công tác dân vận năm 2024",
                         parent_units=("huyện B", "tỉnh C"), year=2024, number="04/BC-UBND", date="2024-01-11")
     blocks = (
         Block("header", "ỦY BAN NHÂN DÂN XÃ A", (), 1, 1),
@@ -83,8 +84,8 @@ def test_report_chunks_follow_sections_and_roles():
 def test_chunk_metadata_is_json_safe_and_complete():
     chunk = chunk_document(_report(), SETTINGS)[1]
     assert chunk.meta == {
-        "doc_id": "bc", "source": "seeds/bc.txt", "kind": "báo cáo", "unit": "UBND xã A", "unit_level": "xã",
-        "year": 2024, "title": None, "is_governing": False, "parent_units": ["huyện B", "tỉnh C"],
+        "doc_id": "bc", "source": "seeds/bc.txt", "kind": "báo cáo", "unit": "UBND xã A", "unit_name": "A",
+        "unit_level": "xã", "year": 2024, "title": None, "summary": "Kết quả công tác dân vận năm 2024", "is_governing": False, "parent_units": ["huyện B", "tỉnh C"],
         "date": "2024-01-11", "number": "04/BC-UBND",
     }
     json.dumps(chunk.meta)
