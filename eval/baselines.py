@@ -77,11 +77,11 @@ class NaiveLlamaIndexBaseline:
         from llama_index.core import Document, VectorStoreIndex
         from llama_index.core.node_parser import SentenceSplitter
 
-        from index.build import discover_corpus
         from index.embed import LlamaIndexEmbedding
+        from index.load import iter_corpus_files
 
         root = Path(settings.corpus_dir).resolve()
-        paths = [Path(p).resolve() for p in (files if files is not None else discover_corpus(settings))]
+        paths = [Path(p).resolve() for p in (files if files is not None else iter_corpus_files(root, settings.ignore_names))]
         documents = []
         for path in paths:
             source = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name

@@ -92,22 +92,22 @@ def default_report_dir(now: datetime | None = None) -> Path:
     return PROJECT_ROOT / "reports" / f"eval-{(now or datetime.now()).strftime('%Y%m%d-%H%M%S')}"
 
 
-def ensure_index(settings: Settings, embedder: Embedder, progress: bool = True) -> bool:
-    """Build the index of the configured corpus with ``build_index`` when the data folder has none.
+def ensure_index(settings: Settings, embedder: Embedder, progress: bool = True) -> dict[str, Any]:
+    """Bring the index of the configured corpus up to date with ``build_index`` (built when missing).
+
+    The build is incremental: an index that matches the corpus and the code embeds nothing, so this is
+    cheap when nothing changed, and the evaluation never measures a stale index.
 
     Returns:
-        True when an index was built.
+        What the build did: chunks in total, embedded and reused, and files added/changed/removed.
     """
-    from index.store import IndexStore
-
-    if IndexStore(settings).exists():
-        return False
     from index.build import build_index
 
-    logger.info("no index in %s: building it from %s", settings.data_dir, settings.corpus_dir)
     report = build_index(settings, embedder=embedder, progress=progress)
     logger.info("%s", report.summary())
-    return True
+    return {"chunks_total": report.chunks_total, "chunks_embedded": report.chunks_embedded,
+            "chunks_reused": report.chunks_reused, "added": len(report.added), "changed": len(report.changed),
+            "removed": len(report.removed), "rejected": len(report.rejected), "seconds": round(report.seconds, 1)}
 
 
 def _quick_drafting(requests: list[datasets.DraftingRequest]) -> list[datasets.DraftingRequest]:
@@ -137,8 +137,7 @@ def run_eval(settings: Settings, options: EvalOptions = EvalOptions(), embedder:
     floors = load_floors(options.floors_path)
     services = Services(settings, embedder)
     embedder = services.embedder
-    built = ensure_index(settings, embedder, options.progress)
-    retriever = services.retriever
+    index_report = ensure_index(settings, embedder, options.progress)
     suites: dict[str, Any] = {}
     naive = None
     if options.with_naive and ("retrieval" in options.suites or "drafting" in options.suites):
@@ -149,6 +148,7 @@ def run_eval(settings: Settings, options: EvalOptions = EvalOptions(), embedder:
     if "retrieval" in options.suites:
         from eval.suites.retrieval import project_searcher, run_retrieval_suite
 
+        retriever = services.retriever
         systems = {m: project_searcher(retriever, m) for m in ("hybrid", "lexical", "dense")}
         if naive is not None:
             systems["naive_llamaindex"] = naive.search
@@ -157,7 +157,7 @@ def run_eval(settings: Settings, options: EvalOptions = EvalOptions(), embedder:
     if "lookup" in options.suites:
         from eval.suites.lookup import load_lookup, project_lookup, run_lookup_suite
 
-        ask = project_lookup(settings, services.registry, retriever)
+        ask = project_lookup(settings, services.registry, services.retriever)
         suites["lookup"] = {"project": "project", **run_lookup_suite(load_lookup(options.data.lookup), ask)}
     if "drafting" in options.suites:
         from assistant.draft import draft_section
@@ -168,6 +168,7 @@ def run_eval(settings: Settings, options: EvalOptions = EvalOptions(), embedder:
         if options.quick:
             requests = _quick_drafting(requests)
         registry = services.registry
+        retriever = services.retriever
         drafters = {"project": lambda r: draft_section(r, settings, retriever, embedder, registry)}
         notes = []
         if naive is not None:
@@ -204,7 +205,7 @@ def run_eval(settings: Settings, options: EvalOptions = EvalOptions(), embedder:
             "corpus_dir": str(settings.corpus_dir),
             "model_id": embedder.model_id,
             "model_fingerprint": embedder.fingerprint,
-            "index_built": built,
+            "index": index_report,
             "naive_baseline": naive is not None,
             "seconds": 0.0,
         },

@@ -57,7 +57,9 @@ def tiny(tmp_path_factory):
 def test_runner_builds_the_missing_index_and_runs_every_suite(tiny):
     _, settings, run = tiny
     results = run.results
-    assert results["meta"]["index_built"] is True and (Path(settings.data_dir) / "index" / "manifest.json").is_file()
+    index = results["meta"]["index"]
+    assert index["added"] == len(FILES) and index["chunks_embedded"] == index["chunks_total"] > 0
+    assert (Path(settings.data_dir) / "index" / "manifest.json").is_file()
     assert set(results["suites"]) == {"retrieval", "lookup", "drafting", "support", "compare"}
     assert set(results["suites"]["retrieval"]["systems"]) == {"hybrid", "lexical", "dense"}
     assert set(results["suites"]["drafting"]["systems"]) == {"project"}
