@@ -60,8 +60,24 @@ def word_edits(a: str, b: str) -> tuple[WordEdit, ...]:
     return tuple(edits)
 
 
+YEAR_IN_TEXT = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+
+
+def mask_unit_and_year(text: str, unit_names: Sequence[str]) -> str:
+    """The sentence with every unit name and every year (also inside dates: 15/12/2023) masked."""
+    masked = _norm(text)
+    for name in sorted({_norm(n) for n in unit_names if n.strip()}, key=len, reverse=True):
+        masked = masked.replace(name, "<đơn vị>")
+    return YEAR_IN_TEXT.sub("<năm>", masked)
+
+
 def is_unit_or_year_change(edits: Sequence[WordEdit], unit_names: Sequence[str]) -> bool:
-    """True when every differing word is a year or part of a unit name (of either document)."""
+    """True when every differing word is a year or part of a unit name (of either document),
+    or when the two sentences are equal once unit names and years (dates included) are masked."""
+    a = " ".join(e.a for e in edits if e.a)
+    b = " ".join(e.b for e in edits if e.b)
+    if _norm(a) != _norm(b) and mask_unit_and_year(a, unit_names) == mask_unit_and_year(b, unit_names):
+        return True
     unit_tokens = {t.strip(".,;:()“”\"").lower() for name in unit_names for t in name.split()} | UNIT_WORDS
     differing = [e for e in edits if e.op != "equal"]
     if not differing:

@@ -72,3 +72,12 @@ def test_empty_sides():
 def test_threshold_validated():
     with pytest.raises(ValueError):
         SentenceDiffer(FakeEmbedder(), threshold=1.5)
+
+
+def test_year_inside_a_date_and_unit_name_count_as_unit_or_year():
+    a = "Ngày 15/12/2023, UBND xã Quang Khải tổ chức hội nghị đối thoại."
+    b = "Ngày 15/12/2024, UBND xã Ngọc Sơn tổ chức hội nghị đối thoại."
+    assert is_unit_or_year_change(word_edits(a, b), ["UBND xã Quang Khải", "UBND xã Ngọc Sơn"])
+    # the day changed as well: a real edit
+    c = "Ngày 16/12/2024, UBND xã Ngọc Sơn tổ chức hội nghị đối thoại."
+    assert not is_unit_or_year_change(word_edits(a, c), ["UBND xã Quang Khải", "UBND xã Ngọc Sơn"])
