@@ -41,7 +41,7 @@ class Settings(BaseSettings):
 
     # dense vector index (README "Scale plan"): exact flat below the threshold, HNSW from it on
     approximate_index_min_chunks: int = Field(
-        default=200_000, ge=1, description="from this many chunks the FAISS index is HNSW instead of exact flat"
+        default=100_000, ge=1, description="from this many chunks the FAISS index is HNSW instead of exact flat"
     )
 
     # optional LLM drafter (OpenAI-compatible server)
