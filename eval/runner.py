@@ -137,7 +137,8 @@ def run_eval(settings: Settings, options: EvalOptions = EvalOptions(), embedder:
     floors = load_floors(options.floors_path)
     services = Services(settings, embedder)
     embedder = services.embedder
-    index_report = ensure_index(settings, embedder, options.progress)
+    needs_index = any(s in options.suites for s in ("retrieval", "lookup", "drafting"))
+    index_report = ensure_index(settings, embedder, options.progress) if needs_index else None
     suites: dict[str, Any] = {}
     naive = None
     if options.with_naive and ("retrieval" in options.suites or "drafting" in options.suites):
