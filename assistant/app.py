@@ -162,6 +162,7 @@ class AppLogic:
             meta = first.get(source, {})
             uploaded = bool(record.path) and Path(record.path).resolve().parent == uploads
             title = " ".join(str(meta[k]) for k in ("title", "summary") if meta.get(k))
+            title = title if len(title) <= 120 else title[:119] + "…"
             rows.append([source, title, meta.get("unit"), meta.get("year"), meta.get("kind"), len(record.chunk_ids),
                          "đã tải lên" if uploaded else "kho mẫu", ""])
         for rejected in index.manifest.extra.get("rejected", []):
@@ -467,8 +468,8 @@ def build_app(services: Services):
             with gr.Row():
                 topic = gr.Textbox(label="Hoặc theo chủ đề", placeholder="tiếp công dân")
                 t_unit = gr.Textbox(label="Đơn vị (lọc)")
-                t_from = gr.Number(label="Từ năm", precision=0)
-                t_to = gr.Number(label="Đến năm", precision=0)
+                t_from = gr.Number(label="Từ năm", value=None, precision=0)
+                t_to = gr.Number(label="Đến năm", value=None, precision=0)
             topic_btn = gr.Button("Xem theo chủ đề")
             cmp_view = gr.HTML()
             cmp_json = gr.JSON(label="Kết quả (JSON)")
@@ -489,6 +490,7 @@ def build_app(services: Services):
             docs_table = gr.Dataframe(
                 headers=["Tệp", "Tiêu đề", "Đơn vị", "Năm", "Loại", "Số đoạn", "Trạng thái", "Lý do"],
                 interactive=False, wrap=True,
+                column_widths=["22%", "30%", "14%", "6%", "7%", "6%", "7%", "8%"],
             )
             uploads = gr.File(label="Tải tài liệu lên (.txt, .md, .docx, .pdf)", file_count="multiple",
                               type="filepath")

@@ -30,6 +30,7 @@ DRAFT_CSS = """
 .st-sources li{margin:.4em 0;padding:.3em;border-radius:4px}
 .st-sources li:target{background:#fff7c2;outline:2px solid #eab308}
 .st-where{color:#475569;font-size:.9em}
+.st-fullcite{user-select:all;background:#f1f5f9;padding:0 3px;border-radius:3px}
 .st-problem{color:#b91c1c}
 .st-leak{color:#b91c1c;font-weight:600}
 .st-legend span{margin-right:1em;font-size:.85em}
@@ -203,7 +204,7 @@ def lookup_html(result: Mapping[str, Any]) -> str:
         if status_ev:
             status += f" <small>({_esc(status_ev.get('source'))}: {_esc(status_ev.get('text'))})</small>"
         rows.append(
-            f"<tr><td>{rank}</td><td><b>{_esc(d.get('id'))}</b><br><code>{_esc(d.get('citation'))}</code>{conflicts}</td>"
+            f"<tr><td>{rank}</td><td><b>{_esc(d.get('id'))}</b><br><span class='st-fullcite'>{_esc(d.get('citation'))}</span>{conflicts}</td>"
             f"<td>{status}</td><td><ul>{evidence}</ul></td></tr>"
         )
     return (
