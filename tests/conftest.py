@@ -18,6 +18,7 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 
 from index.settings import PROJECT_ROOT, SAMPLE_CORPUS  # noqa: E402
+from tests.real_index import real_index  # noqa: E402,F401  (session fixture: the real index, built once)
 
 SEEDS = sorted((SAMPLE_CORPUS / "seeds").glob("*.txt"))
 

@@ -114,15 +114,12 @@ def test_lookup_accuracy_registry_only(registry, no_index):
 
 
 @pytest.mark.slow
-def test_lookup_accuracy_with_real_index(registry):
-    """Needs the built index (soanthao index) and the real embedding model."""
-    settings = Settings()
-    if not (settings.index_dir / "manifest.json").exists():
-        pytest.skip(f"no index at {settings.index_dir}: run `soanthao index` first")
+def test_lookup_accuracy_with_real_index(registry, real_index):
+    """The same set through the hybrid retriever over the real index of the sample corpus."""
     from assistant.retrieve import get_retriever
 
-    retriever = get_retriever(settings)
-    answers = [[d.id for d in lookup(r["question"], k=3, settings=settings, registry=registry,
+    retriever = get_retriever(real_index.settings, real_index.embedder)
+    answers = [[d.id for d in lookup(r["question"], k=3, settings=real_index.settings, registry=registry,
                                      retriever=retriever).directives] for r in EVAL]
     top1, top3 = _accuracy(answers)
     print(f"lookup (hybrid retriever + registry): top-1 {top1:.3f}  top-3 {top3:.3f}  n={len(EVAL)}")
