@@ -81,6 +81,26 @@ def test_merge_drafts_renumbers_after_base_and_skips_repeats():
     assert out["placeholders"] == ["[số hộ]"]
 
 
+@pytest.mark.parametrize(("unit", "level"), [("UBND xã Ngọc Kỳ", "xã"), ("phường Lam Sơn", "phường"),
+                                           ("UBND thị trấn Tứ Kỳ", "thị trấn"), ("Ngọc Kỳ", "xã")])
+def test_draft_request_level_comes_from_the_unit_text(monkeypatch, unit, level):
+    import types
+
+    import assistant.draft as draft_module
+
+    seen = {}
+
+    def fake_draft_section(request, **kwargs):
+        seen["request"] = request
+        raise InvalidRequestError("stop")
+
+    monkeypatch.setattr(draft_module, "draft_section", fake_draft_section)
+    fake = types.SimpleNamespace(settings=Settings(), retriever=None, embedder=None, registry=None)
+    with pytest.raises(InvalidRequestError, match="stop"):
+        AppLogic(fake).draft("Công tác tiếp dân", unit, 2025.0, "báo cáo", "")
+    assert seen["request"].target.level == level and seen["request"].year == 2025
+
+
 def test_serve_refuses_open_bind_without_login(tmp_path):
     with pytest.raises(InvalidRequestError, match="SOANTHAO_AUTH_USER"):
         serve(Settings(data_dir=tmp_path), host="0.0.0.0", port=1, block=False)
@@ -168,7 +188,7 @@ def test_chat_streams_a_draft_then_follow_ups_refine_it(app):
     assert more["sentences"][: len(trimmed["sentences"])] == trimmed["sentences"]
     _assert_resolvable(more, app.settings)
     added = " ".join(s["text"] for s in more["sentences"][len(trimmed["sentences"]):]).lower()
-    assert "số" in added
+    assert any(w in added for w in ("chuyển đổi số", "chính quyền số", "điện tử", "số hóa")), added
 
 
 @pytest.mark.slow

@@ -54,3 +54,8 @@ def test_parse_draft_request_with_parents_and_ward():
 def test_parse_draft_request_missing_fields_stay_none():
     req = parse_draft_request("Soạn giúp tôi một đoạn")
     assert req.unit is None and req.year is None and req.kind is None
+
+
+def test_parse_draft_request_unit_with_ubnd_prefix():
+    req = parse_draft_request("Soạn mục công tác dân vận cho báo cáo năm 2024 của UBND xã Quang Khải")
+    assert (req.section, req.unit, req.unit_level, req.year) == ("công tác dân vận", "xã Quang Khải", "xã", 2024)
