@@ -285,6 +285,9 @@ def test_upload_becomes_searchable_escaped_then_removed(client, app, tmp_path):
     assert f"`{stored}`" in answer
     assert "&lt;script&gt;alert" in answer and "<script>" not in answer
 
+    payload, _ = client.predict(stored, "seeds/000_ad1bc2404d8aad29.txt", "", api_name="/compare_docs")
+    assert payload["a"]["source"] == stored and payload["pairs"]           # an upload can be compared too
+
     with pytest.raises(Exception, match="Chỉ xoá được"):
         client.predict("seeds/000_ad1bc2404d8aad29.txt", api_name="/remove")
     report, table, _, _ = client.predict(stored, api_name="/remove")
