@@ -13,7 +13,7 @@ export HF_HUB_DISABLE_TELEMETRY=1
 export GRADIO_ANALYTICS_ENABLED=False
 export TOKENIZERS_PARALLELISM=false
 
-.PHONY: install models index run test bench clean-index
+.PHONY: install models index run test browser bench clean-index
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,7 +42,17 @@ index: models
 run: index
 	$(BIN)/soanthao serve
 
-test: models
+# Headless Chromium for the browser test (Debian package; Playwright drives it, never downloads one).
+browser:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian chromium for the browser test…"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+	    echo "chromium is not installed and cannot be installed here: the browser test will be skipped" >&2; \
+	fi
+
+test: models browser
 	$(BIN)/python -m pytest
 
 bench: index
