@@ -51,6 +51,8 @@ _FIGURE = re.compile(r"(?<![\w.,/])\d+(?:[.,/]\d+)*(?![\w])")
 _LEVEL_PREFIX = re.compile(r"^(?:UBND\s+)?(?:thị trấn|thị xã|thành phố|phường|xã|quận|huyện|tỉnh)\s+", re.I)
 _TRAILING_DATE = re.compile(r"^\s*,?\s*(?:ngày\s+)?\d{1,2}\s*[/-]\s*\d{1,2}\s*[/-]\s*\d{4}")
 _PLACEHOLDER = re.compile(r"\[[^\[\]\d][^\[\]]*\]")
+# "Hiến pháp năm 2013", "Luật Thực hiện dân chủ ở cơ sở năm 2022": the year names a law, it is not a local figure
+_LAW_YEAR = re.compile(r"\b(?:Hiến pháp|Luật|Bộ luật|Pháp lệnh)\b[^.;:]{0,120}?\bnăm\s+\d{4}")
 
 
 def bare_name(unit: str) -> str:
@@ -65,23 +67,32 @@ class CorpusUnits:
     units: tuple[tuple[str, tuple[str, ...]], ...]
     governing_sources: frozenset[str]
 
+    common_names: frozenset[str] = frozenset()
+
     @classmethod
     def from_chunks(cls, chunks: Iterable[Any]) -> "CorpusUnits":
+        """Units of the report documents. A name that also occurs in a governing text ("Hồ Chí Minh" in
+        "tư tưởng Hồ Chí Minh"), or a one-word name (a metadata slip such as "Hội"), is not a distinctive
+        local name and is kept out of the leak check."""
         units: dict[str, tuple[str, ...]] = {}
         governing: set[str] = set()
+        governing_texts: list[str] = []
         for chunk in chunks:
             meta = chunk.meta or {}
             if meta.get("is_governing"):
                 governing.add(chunk.source)
+                governing_texts.append(chunk.text)
                 continue
             name = meta.get("unit_name") or (bare_name(str(meta["unit"])) if meta.get("unit") else None)
             if name:
                 units.setdefault(str(name), tuple(bare_name(str(p)) for p in meta.get("parent_units") or ()))
-        return cls(tuple(sorted(units.items())), frozenset(governing))
+        names = {n for n, _ in units.items()} | {p for _, parents in units.items() for p in parents}
+        common = {n for n in names if len(n.split()) < 2 or any(find_leaks(t, [n], []) for t in governing_texts)}
+        return cls(tuple(sorted(units.items())), frozenset(governing), frozenset(common))
 
     def all_names(self) -> list[str]:
         names = {n for n, _ in self.units} | {p for _, parents in self.units for p in parents}
-        return sorted(n for n in names if n)
+        return sorted(n for n in names if n and n not in self.common_names)
 
     def foreign_names(self, request: DraftingRequest) -> list[str]:
         own = {bare_name(request.unit).casefold()} | {bare_name(p).casefold() for p in request.parent_units}
@@ -98,7 +109,7 @@ def strip_directive_references(text: str) -> str:
         tail = _TRAILING_DATE.match(text[end:])
         end = end + tail.end() if tail else end
         out = out[:start] + " " * (end - start) + out[end:]
-    return out
+    return _LAW_YEAR.sub(lambda m: " " * len(m.group(0)), out)
 
 
 def figures_of(text: str) -> list[str]:

@@ -13,12 +13,6 @@ REQ = DraftingRequest("d1", "Công tác tiếp dân", "UBND xã Hòa Bình", "x�
                       "báo cáo", "tiếp 12 lượt công dân", ("seeds/a.txt",), ("4. Tiếp dân",), "dev")
 
 
-@dataclass
-class _Meta:
-    source: str
-    meta: dict
-
-
 @dataclass(frozen=True)
 class _Sentence:
     text: str
@@ -40,23 +34,34 @@ class _Draft:
     text: str = ""
 
 
+@dataclass
+class _Chunk:
+    source: str
+    meta: dict
+    text: str = ""
+
+
 CORPUS = CorpusUnits.from_chunks([
-    _Meta("seeds/a.txt", {"unit": "UBND xã Quang Khải", "unit_name": "Quang Khải", "parent_units": ["huyện Tứ Kỳ"]}),
-    _Meta("seeds/b.txt", {"unit": "UBND phường Lam Sơn", "parent_units": ["thị xã Bỉm Sơn", "tỉnh Thanh Hóa"]}),
-    _Meta("phapdien/x.md", {"is_governing": True, "unit": None}),
+    _Chunk("seeds/a.txt", {"unit": "UBND xã Quang Khải", "unit_name": "Quang Khải", "parent_units": ["huyện Tứ Kỳ"]}),
+    _Chunk("seeds/b.txt", {"unit": "UBND phường Lam Sơn", "parent_units": ["thị xã Bỉm Sơn", "tỉnh Thanh Hóa"]}),
+    _Chunk("seeds/c.txt", {"unit": "UBND phường Hội", "parent_units": ["thành phố Hồ Chí Minh"]}),
+    _Chunk("phapdien/x.md", {"is_governing": True, "unit": None}, "Học tập và làm theo tư tưởng Hồ Chí Minh."),
 ])
 
 
 def test_bare_names_and_corpus_units():
     assert bare_name("UBND xã Quang Khải") == "Quang Khải" and bare_name("thị xã Bỉm Sơn") == "Bỉm Sơn"
     assert CORPUS.governing_sources == {"phapdien/x.md"}
-    # the target's own district (Tứ Kỳ) is not foreign; the other district and province are
+    # the target's own district (Tứ Kỳ) is not foreign; the other district and province are; a one-word
+    # name ("Hội") and a name a governing text uses ("Hồ Chí Minh") are not distinctive
+    assert CORPUS.common_names == {"Hội", "Hồ Chí Minh"}
     assert CORPUS.foreign_names(REQ) == ["Bỉm Sơn", "Lam Sơn", "Quang Khải", "Thanh Hóa"]
 
 
 def test_figures_skip_directive_numbers_and_their_dates():
     text = "Thực hiện Chỉ thị số 33/CT-TTg ngày 26/11/2021 của Thủ tướng Chính phủ, xã tiếp 16 đơn, đạt 2.256 hộ."
     assert figures_of(text) == ["16", "2.256"]
+    assert figures_of("Pháp luật về dân chủ trực tiếp trong Hiến pháp năm 2013 và 12 thôn.") == ["12"]
     assert allowed_figures(REQ) == ["2023", "2024", "2025", "12"]
 
 
