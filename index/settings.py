@@ -6,6 +6,7 @@ Library code never reads the environment itself: it takes a ``Settings``.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -35,6 +36,8 @@ class Settings(BaseSettings):
         default=None, description="path of a local sentence-transformers folder; None = the built e5-small"
     )
     embed_batch_size: int = 32
+    fusion: Literal["convex", "rrf"] = Field(default="convex", description="hybrid fusion (assistant/retrieve.py)")
+    dense_weight: float = Field(default=0.2, ge=0.0, le=1.0, description="dense share in convex fusion")
     chunk_tokens: int = Field(default=350, description="chunk budget in cl100k tokens (e5 limit is 512 XLM-R tokens)")
     chunk_overlap_tokens: int = 40
     ignore_names: tuple[str, ...] = ("SOURCES.md", "README.md", "PROVENANCE.md")

@@ -14,6 +14,8 @@ from assistant.retrieve import (
     dedup_key,
     hit_to_json,
     reciprocal_rank_fusion,
+    convex_fusion,
+    has_vietnamese_diacritics,
     search,
 )
 from index.build import IndexBuilder
@@ -60,9 +62,41 @@ def test_hybrid_ranks_fused_and_keeps_component_ranks(retriever):
     top = hits[0]
     assert top.chunk.text.startswith("Tổ hòa giải ở cơ sở")
     assert top.rank == 1 and top.dense_rank == 1 and top.lexical_rank == 1
-    assert top.score == pytest.approx(2 / 61)
+    assert top.score == pytest.approx(0.2 * 1.0 + 0.8 * 1.0)   # first of both lists: max of each min-max
     assert [h.rank for h in hits] == [1, 2, 3]
     assert all(h.score >= n.score for h, n in zip(hits, hits[1:]))
+
+
+def test_convex_fusion_matches_hand_computed_scores():
+    dense = [(1, 0.90), (2, 0.80), (3, 0.70)]      # min-max: 1 → 1.0, 2 → 0.5, 3 → 0.0
+    lexical = [(2, 10.0), (4, 6.0), (1, 2.0)]      # min-max: 2 → 1.0, 4 → 0.5, 1 → 0.0
+    fused = dict(convex_fusion(dense, lexical, dense_weight=0.2))
+    assert fused[2] == pytest.approx(0.2 * 0.5 + 0.8 * 1.0)
+    assert fused[1] == pytest.approx(0.2 * 1.0 + 0.8 * 0.0)
+    assert fused[4] == pytest.approx(0.8 * 0.5)
+    assert fused[3] == pytest.approx(0.0)
+    assert [i for i, _ in convex_fusion(dense, lexical, 0.2)][:2] == [2, 4]
+    assert convex_fusion([], [], 0.5) == []
+    assert dict(convex_fusion([(7, 3.0)], [], 1.0)) == {7: 1.0}   # one equal-score list counts fully
+    with pytest.raises(ValueError):
+        convex_fusion(dense, lexical, 1.5)
+
+
+def test_query_without_diacritics_gets_no_dense_vote(retriever):
+    assert has_vietnamese_diacritics("tiếp công dân") and not has_vietnamese_diacritics("tiep cong dan 33/CT-TTg")
+    assert retriever.dense_vote("tiep cong dan giai quyet khieu nai") == 0.0
+    assert retriever.dense_vote("tiếp công dân") == retriever.settings.dense_weight
+    hits = retriever.search("tiep cong dan giai quyet khieu nai", k=3)
+    assert all(h.dense_rank is None for h in hits)   # the query was never embedded
+    assert hits[0].chunk.text.startswith("Công tác tiếp công dân")
+
+
+def test_rrf_fusion_is_selectable(retriever):
+    rrf = Retriever.__new__(Retriever)   # same loaded index, settings with fusion="rrf"
+    rrf.__dict__.update(retriever.__dict__)
+    rrf.settings = retriever.settings.model_copy(update={"fusion": "rrf"})
+    top = rrf.search("hòa giải thành vụ việc mâu thuẫn", k=1)[0]
+    assert top.score == pytest.approx(2 / 61)
 
 
 def test_near_duplicate_passages_are_collapsed_to_the_best(retriever):
