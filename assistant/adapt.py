@@ -107,16 +107,6 @@ _YEAR_RE = re.compile(r"(?<![\w/.,-])(?:19|20)\d{2}(?![\w/]|[.,]\d)")
 _NUMBER_RE = re.compile(rf"(?<![\w/.,-])(?:{_NUM}){_END}")
 _LEGAL_UNIT_RE = re.compile(r"\b(?:Điều|khoản|Khoản|điểm|Điểm|Chương|chương|Mục|mục|khóa|khoá|Covid-)\s*\d+")
 
-# Fallback directive detector, used only when index.citations is unavailable.
-_KIND_WORDS = (
-    r"Nghị quyết liên tịch|Nghị quyết|Nghị định|Chỉ thị|Kết luận|Quyết định|Quy định|Quy chế|Thông tư liên tịch|"
-    r"Thông tư|Pháp lệnh|Luật|Hướng dẫn|Công văn|Kế hoạch|Thông báo|Chương trình"
-)
-_FALLBACK_REF_RE = re.compile(
-    rf"(?:(?:{_KIND_WORDS})\s+(?:số\s*)?)?\d+\s*(?:/\s*\d{{4}}\s*)?[-/]\s*[{UPPER}][\w]*"
-    rf"(?:\s*[-/]\s*[{UPPER}][\w]*|\s+[{UPPER}]{{2,}}\w*)*"
-    rf"|(?:{_KIND_WORDS})\s+số\s*\d+(?:\s+và\s+\d+)?"
-)
 _ATTACHED_RE = re.compile(
     r"[\s,]*(?:ngày\s+(?:\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{4}|\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}))?"
     r"(?:[\s,]*của\s+[^;“”\"()]*?(?=\s+về\b|\s+ban hành|[;“\"(]|,\s|\.\s|\.$|$))?"
@@ -313,21 +303,12 @@ def _pick_fact(facts: Sequence[ClerkFact], key: str, verb_before: str) -> ClerkF
 def directive_spans(text: str) -> list[tuple[int, int, object]]:
     """(start, end, ref) of every directive reference, widened to its attached date and issuer.
 
-    Uses ``index.citations.find_citations`` (the directives parser); a conservative
-    local regex is the fallback when that module is missing.
+    The references come from ``index.citations.find_citations``, the project's one parser
+    of directive references.
     """
-    spans: list[tuple[int, int, object]] = []
-    try:
-        from index.citations import find_citations
-    except ImportError:  # the parser is another helper's module; keep working without it
-        find_citations = None
-    if find_citations is not None:
-        for ref in find_citations(text):
-            start, end = ref.span
-            spans.append((start, end, ref))
-    else:
-        for m in _FALLBACK_REF_RE.finditer(text):
-            spans.append((m.start(), m.end(), None))
+    from index.citations import find_citations
+
+    spans = [(ref.span[0], ref.span[1], ref) for ref in find_citations(text)]
     widened: list[tuple[int, int, object]] = []
     for start, end, ref in spans:
         m = _ATTACHED_RE.match(text, end)

@@ -11,20 +11,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
-import os
 import sys
 import time
 import traceback
 from pathlib import Path
 
-for _key, _value in {
-    "HF_HUB_OFFLINE": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "HF_HUB_DISABLE_TELEMETRY": "1",
-    "GRADIO_ANALYTICS_ENABLED": "False",
-    "TOKENIZERS_PARALLELISM": "false",
-}.items():
-    os.environ.setdefault(_key, _value)
+from index.offline import apply_offline_env  # noqa: E402  (before any ML library is imported)
+
+apply_offline_env()
 
 from bench.common import RESULTS_DIR, BenchContext, BenchResult, BenchSkipped, format_table, write_json  # noqa: E402
 

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import os
 
-for _key, _value in {
-    "HF_HUB_OFFLINE": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "HF_HUB_DISABLE_TELEMETRY": "1",
-    "GRADIO_ANALYTICS_ENABLED": "False",
-    "TOKENIZERS_PARALLELISM": "false",
-}.items():
-    os.environ[_key] = _value
+from index.offline import OFFLINE_ENV, apply_offline_env
+
+# Forced (not setdefault): a developer's shell must not make the tests reach the network.
+os.environ.update(OFFLINE_ENV)
+apply_offline_env()
 
 from pathlib import Path  # noqa: E402
 
