@@ -17,7 +17,7 @@ import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-from bench.common import BenchContext, BenchResult, BenchSkipped, LatencyStats, ratio
+from bench.common import BenchContext, BenchResult, LatencyStats, ratio
 
 logger = logging.getLogger(__name__)
 
@@ -77,15 +77,6 @@ def _draft_latencies(url: str, clients: int, per_client: int) -> list[float]:
 
 
 def run(ctx: BenchContext) -> BenchResult:
-    import importlib.util
-
-    if importlib.util.find_spec("assistant.app") is None:
-        raise BenchSkipped("assistant.app is not there yet")
-    try:
-        import assistant.app  # noqa: F401
-    except ImportError as exc:
-        raise BenchSkipped(f"assistant.app is not importable yet ({exc})") from exc
-
     result = BenchResult(NAME)
     settings = ctx.index_settings()
     port = _free_port()

@@ -157,9 +157,7 @@ def run(ctx: BenchContext) -> BenchResult:
     for stage, secs in shares.items():
         result.add(f"cold share: {stage}", 100.0 * secs / cold if cold else 0.0, "%", baseline=f"{secs:.2f} s")
 
-    # build throughput vs raw encoders on the same texts
-    from sentence_transformers import SentenceTransformer  # noqa: F401 - same lib the embedder wraps
-
+    # build throughput vs raw encoders on the same texts (the SentenceTransformer the embedder wraps)
     model = embedder._model if hasattr(embedder, "_model") else None
     build_rate = throughput(chunk_count, cold)
     result.add("build (cold) chunks/s", build_rate, "chunk/s")

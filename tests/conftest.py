@@ -41,3 +41,20 @@ def fake_embedder():
     from index.embed import FakeEmbedder
 
     return FakeEmbedder()
+
+
+@pytest.fixture(scope="session")
+def parsed_document(sample_corpus):
+    """``parsed_document(source)``: a corpus file through the real normalizer and parser, cached per session."""
+    from index.normalize import normalize_vietnamese
+    from index.structure import parse_document
+
+    cache = {}
+
+    def get(source: str):
+        if source not in cache:
+            text = (sample_corpus / source).read_text(encoding="utf-8")
+            cache[source] = parse_document(normalize_vietnamese(text, source), "hash")
+        return cache[source]
+
+    return get

@@ -18,7 +18,6 @@ from assistant.app import AppLogic, merge_drafts, sanitize_filename, serve
 from assistant.errors import InvalidRequestError
 from index.settings import Settings
 from tests.browser.app_server import running_app
-from tests.real_index import real_index  # noqa: F401
 
 CITE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 DRAFT_QUESTION = "Soạn mục công tác tiếp dân cho báo cáo năm 2025 của xã Ngọc Kỳ"

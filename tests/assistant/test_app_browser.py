@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from tests.browser.app_server import running_app
-from tests.real_index import real_index  # noqa: F401
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "_artifacts"

@@ -20,7 +20,6 @@ from eval.metrics.alignment import alignment_accuracy, alignment_failures
 from index.embed import FakeEmbedder
 from index.schema import Block, DocumentMeta, Heading, ParsedDocument
 from index.settings import Settings
-from tests.real_index import real_index  # noqa: F401
 
 GOLD = {g.id: g for g in load_compare_gold()}
 

@@ -248,7 +248,6 @@ def test_cli_search_without_index_explains_the_fix(tmp_path):
 
 # --- real model, real sample corpus ------------------------------------------------------
 
-from tests.real_index import real_index  # noqa: E402,F401  (session fixture)
 
 
 @pytest.mark.slow

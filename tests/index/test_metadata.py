@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from index.metadata import find_unit_mentions, parse_vietnamese_date
-from index.structure import parse_document
 
 GOLDEN = Path(__file__).parent / "golden"
 DOCUMENTS = [
@@ -23,18 +22,8 @@ DOCUMENTS = [
 
 
 @pytest.fixture(scope="module")
-def meta_of(sample_corpus):
-    from index.normalize import normalize_vietnamese
-
-    cache = {}
-
-    def get(source: str):
-        if source not in cache:
-            text = (sample_corpus / source).read_text(encoding="utf-8")
-            cache[source] = parse_document(normalize_vietnamese(text, source), "hash").meta
-        return cache[source]
-
-    return get
+def meta_of(parsed_document):
+    return lambda source: parsed_document(source).meta
 
 
 @pytest.mark.parametrize("source", DOCUMENTS)

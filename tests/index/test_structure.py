@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from index.schema import NormalizedText
-from index.structure import StructureParser, classify_numbering, is_phapdien, parse_document
+from index.structure import StructureParser, classify_numbering, is_phapdien
 
 GOLDEN = Path(__file__).parent / "golden"
 DOCUMENTS = [
@@ -27,24 +27,9 @@ DOCUMENTS = [
 ]
 
 
-def normalize(text: str, source: str) -> NormalizedText:
-    """The real normalizer (index.normalize); the golden titles assume its glyph repairs."""
-    from index.normalize import normalize_vietnamese
-
-    return normalize_vietnamese(text, source)
-
-
 @pytest.fixture(scope="module")
-def parsed(sample_corpus):
-    cache = {}
-
-    def get(source: str):
-        if source not in cache:
-            text = (sample_corpus / source).read_text(encoding="utf-8")
-            cache[source] = parse_document(normalize(text, source), "hash")
-        return cache[source]
-
-    return get
+def parsed(parsed_document):
+    return parsed_document
 
 
 def lines_of(*lines: str) -> tuple[tuple, tuple]:
