@@ -51,6 +51,7 @@ class IndexedFile:
     path: str
     content_hash: str
     chunks: tuple[Chunk, ...]
+    outside_corpus: bool = False
 
 
 @dataclass(frozen=True)
@@ -172,7 +173,7 @@ class IndexBuilder:
             pipeline_fingerprint=pipeline_fingerprint,
             files=[
                 FileRecord(source=f.source, path=f.path, content_hash=f.content_hash,
-                           chunk_ids=tuple(c.chunk_id for c in f.chunks))
+                           chunk_ids=tuple(c.chunk_id for c in f.chunks), outside_corpus=f.outside_corpus)
                 for f in files
             ],
             chunk_count=len(chunks),
@@ -233,7 +234,8 @@ def _ingest(paths: list[Path], settings: Settings, progress: bool) -> tuple[list
     """Run the ingestion pipeline and group its chunks per file."""
     from index.pipeline import ingest_paths
 
-    result = ingest_paths(paths, Path(settings.corpus_dir), settings, progress=progress)
+    corpus = Path(settings.corpus_dir).resolve()
+    result = ingest_paths(paths, corpus, settings, progress=progress)
     by_source: dict[str, list[Chunk]] = {}
     for chunk in result.chunks:
         by_source.setdefault(chunk.source, []).append(chunk)
@@ -241,8 +243,10 @@ def _ingest(paths: list[Path], settings: Settings, progress: bool) -> tuple[list
     rejected: list[RejectedFile] = []
     for entry in result.entries:
         if entry.status == "indexed":
-            files.append(IndexedFile(source=entry.source, path=str(entry.path or ""), content_hash=entry.content_hash,
-                                     chunks=tuple(by_source.get(entry.source, ()))))
+            path = str(entry.path or "")
+            files.append(IndexedFile(source=entry.source, path=path, content_hash=entry.content_hash,
+                                     chunks=tuple(by_source.get(entry.source, ())),
+                                     outside_corpus=bool(path) and not Path(path).resolve().is_relative_to(corpus)))
         else:
             rejected.append(RejectedFile(source=entry.source, reason=entry.reason or entry.status))
     return files, rejected
@@ -287,8 +291,10 @@ def build_index(
     wanted = [corpus] if corpus.is_dir() else []
     wanted += [Path(p) for p in paths or ()]
     if previous is not None:
-        # Files added earlier from outside the corpus stay indexed while they exist.
-        wanted += [Path(rec.path) for rec in previous.files.values() if rec.path and Path(rec.path).is_file()]
+        # Files added earlier from outside the corpus stay indexed while they exist; files that
+        # were inside it are found again under the current corpus folder, never by their old path.
+        wanted += [Path(rec.path) for rec in previous.files.values()
+                   if rec.outside_corpus and rec.path and Path(rec.path).is_file()]
     files, rejected = _ingest(expand_paths(wanted, settings.ignore_names), settings, progress)
     for rej in rejected:
         logger.warning("rejected %s: %s", rej.source, rej.reason)

@@ -119,6 +119,10 @@ class FileRecord:
     path: str                    # absolute path on disk when indexed (to notice deletions)
     content_hash: str
     chunk_ids: tuple[str, ...]
+    # Added by path from outside the corpus folder: re-read from ``path`` on later builds.
+    # Files inside the corpus are found again under the current corpus folder, so a moved
+    # project (or another checkout sharing the data folder) never indexes them twice.
+    outside_corpus: bool = False
 
 
 @dataclass(frozen=True)
@@ -147,6 +151,7 @@ class Manifest:
             src: FileRecord(
                 source=rec["source"], path=rec["path"], content_hash=rec["content_hash"],
                 chunk_ids=tuple(rec["chunk_ids"]),
+                outside_corpus=bool(rec.get("outside_corpus", _added_from_outside(rec))),
             )
             for src, rec in data.get("files", {}).items()
         }
@@ -463,6 +468,11 @@ def _pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _added_from_outside(rec: dict[str, Any]) -> bool:
+    """For manifests written before ``outside_corpus`` existed: outside files were named by bare file name."""
+    return bool(rec.get("path")) and "/" not in rec["source"] and Path(rec["path"]).name == rec["source"]
 
 
 def make_manifest(

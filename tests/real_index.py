@@ -2,19 +2,21 @@
 
 Import the fixture into a test module (``from tests.real_index import real_index  # noqa: F401``)
 and mark the tests ``@pytest.mark.slow``. The index lives next to pytest's temp folders
-(``/tmp/pytest-of-<user>/soanthao-real-index``) and is updated incrementally, so only the
+(``/tmp/pytest-of-<user>/soanthao-real-index-<checkout>``, one per checkout of the project, so two
+clones on one machine never share or race on it) and is updated incrementally, so only the
 first session pays for embedding the corpus; later ones embed nothing unless the corpus,
 the chunker or the model changed (a model change triggers a full rebuild).
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import pytest
 
 from index.build import BuildReport
-from index.settings import Settings
+from index.settings import PROJECT_ROOT, Settings
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,8 @@ def real_index(tmp_path_factory) -> RealIndex:
     from index.embed import load_embedder
     from index.errors import ModelMismatchError
 
-    data_dir = tmp_path_factory.getbasetemp().parent / "soanthao-real-index"
+    checkout = hashlib.sha256(str(PROJECT_ROOT).encode()).hexdigest()[:10]
+    data_dir = tmp_path_factory.getbasetemp().parent / f"soanthao-real-index-{checkout}"
     settings = Settings(data_dir=data_dir)
     embedder = load_embedder(settings)
     try:

@@ -258,3 +258,20 @@ def test_paths_outside_the_corpus_are_added_and_kept_while_they_exist(tmp_path, 
     outside.unlink()
     report = build_index(settings, embedder=FakeEmbedder(), progress=False)
     assert set(report.removed) == added
+
+
+def test_a_copied_corpus_reuses_the_index_without_indexing_the_old_copy_again(tmp_path, disk_corpus):
+    """Another checkout (or a moved project) with the same data folder: same sources, nothing re-embedded,
+    and the old checkout's files — still on disk — are not pulled in as outside files."""
+    import shutil
+
+    from index.build import build_index
+
+    settings = Settings(corpus_dir=disk_corpus, data_dir=tmp_path / "data")
+    build_index(settings, embedder=FakeEmbedder(), progress=False)
+    copy = shutil.copytree(disk_corpus, tmp_path / "checkout-2" / "corpus")
+    again = FakeEmbedder()
+    report = build_index(settings.model_copy(update={"corpus_dir": copy}), embedder=again, progress=False)
+    assert set(report.unchanged) == {"seeds/bao-cao.txt", "seeds/ke-hoach.md"}
+    assert report.added == () and report.removed == () and again.passages_embedded == 0
+    assert {c.source for c in IndexStore(settings).load().chunks} == {"seeds/bao-cao.txt", "seeds/ke-hoach.md"}
