@@ -47,6 +47,16 @@ class Settings(BaseSettings):
         default=100_000, ge=1, description="from this many chunks the FAISS index is HNSW instead of exact flat"
     )
 
+    # where the dense vectors live (index/vector_backends.py; README "Scale plan"): FAISS in the
+    # index folder, or Qdrant — embedded in the index folder, or a server when qdrant_url is set
+    vector_store: Literal["faiss", "qdrant"] = Field(default="faiss", description="dense vector store")
+    qdrant_url: str | None = Field(default=None, description="Qdrant server, e.g. http://qdrant:6333; None = embedded")
+    qdrant_api_key: str | None = None
+    qdrant_collection: str = Field(
+        default="soanthao", min_length=1,
+        description="collection name prefix; each build writes <prefix>-<build id>, named in the manifest",
+    )
+
     # optional LLM drafter (OpenAI-compatible server)
     llm_base_url: str | None = None
     llm_model: str | None = None

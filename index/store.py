@@ -10,7 +10,14 @@ Layout of ``settings.index_dir`` (``<data_dir>/index``)::
     llama/               LlamaIndex ``StorageContext``: ``default__vector_store.json`` (the
                          ``FaissVectorStore``, a ``faiss.IndexFlatIP``), ``docstore.json``
                          (the ``TextNode``s with metadata), ``index_store.json``
+                         — with ``Settings.vector_store = "faiss"`` (default)
+    qdrant/              embedded Qdrant (nodes as payload) — with ``vector_store = "qdrant"``
+                         and no ``qdrant_url``; with a server the collection lives there
     bm25/accented/, bm25/stripped/   bm25s indexes of the two lexical fields
+
+The dense side is written and opened by the configured ``index.vector_backends`` backend;
+the manifest records which one (``extra["vector_store"]``, ``extra["vector_index"]``), and
+loading with another one configured fails with the fix (``VectorStoreMismatchError``).
 
 Why a flat index rebuilt on every save, not ``IndexIDMap2`` with removals: adding n
 normalized vectors to ``IndexFlatIP`` is a copy (measured ~4 ms for 3 000 × 384), and a
@@ -23,7 +30,7 @@ linearly with the corpus while HNSW stays nearly flat at a recall@10 near 1 (mea
 ``bench/scale.py``; README "Scale plan"). The choice is made at every save from the chunk
 count and recorded in the manifest (``extra["vector_index"]``); positions stay the same,
 so nothing else changes. Searches pass ``vector_search_params`` so HNSW looks at enough
-candidates.
+candidates (``index.vector_backends.FaissSearch``).
 
 Atomic save (txtai writes the config and then one file per part; we do the same, but
 aside): everything is written into a sibling temp folder, fsynced, then swapped in by
@@ -54,6 +61,20 @@ from index.errors import IndexNotFoundError, ModelMismatchError, SoanThaoError
 from index.lexical import LEXICAL_VERSION, LexicalIndex
 from index.schema import Chunk
 from index.settings import Settings
+from index.vector_backends import (  # noqa: F401  (HNSW_*, new_vector_index, vector_search_params: re-exported)
+    HNSW_EF_CONSTRUCTION,
+    HNSW_EF_SEARCH,
+    HNSW_M,
+    LLAMA_DIR,
+    FaissSearch,
+    VectorSearch,
+    VectorStoreMismatchError,
+    backend_label,
+    new_vector_index,
+    vector_backend,
+    vector_search_params,
+    vector_store_mismatch_message,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -61,50 +82,9 @@ FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
 CHUNKS_NAME = "chunks.jsonl"
 VECTORS_NAME = "vectors.npy"
-LLAMA_DIR = "llama"
 BM25_DIR = "bm25"
 _OLD_PREFIX = ".index-old-"
 _TMP_PREFIX = ".index-tmp-"
-
-
-#: HNSW graph degree, build-time and search-time candidate list sizes (bench/scale.py).
-HNSW_M = 32
-HNSW_EF_CONSTRUCTION = 40
-HNSW_EF_SEARCH = 128
-
-
-def new_vector_index(dim: int, chunk_count: int, approximate_min_chunks: int) -> tuple[Any, dict[str, Any]]:
-    """An empty FAISS index for ``chunk_count`` normalized vectors, and its manifest description.
-
-    Exact ``IndexFlatIP`` below ``approximate_min_chunks``, ``IndexHNSWFlat`` (inner product)
-    from it on.
-    """
-    import faiss
-
-    if chunk_count < approximate_min_chunks:
-        return faiss.IndexFlatIP(dim), {"type": "flat", "metric": "inner_product",
-                                        "approximate_min_chunks": approximate_min_chunks}
-    index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-    index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-    index.hnsw.efSearch = HNSW_EF_SEARCH
-    return index, {"type": "hnsw", "metric": "inner_product", "M": HNSW_M, "efConstruction": HNSW_EF_CONSTRUCTION,
-                   "efSearch": HNSW_EF_SEARCH, "approximate_min_chunks": approximate_min_chunks}
-
-
-def vector_search_params(faiss_index: Any, k: int, selector: Any = None) -> Any:
-    """FAISS search parameters for ``faiss_index``: the id filter, and for HNSW an ``efSearch``
-    of at least ``k`` (HNSW rejects plain ``SearchParameters``). None when nothing to set."""
-    import faiss
-
-    if isinstance(faiss_index, faiss.IndexHNSW):
-        params = faiss.SearchParametersHNSW()
-        params.efSearch = max(int(faiss_index.hnsw.efSearch), int(k))
-        if selector is not None:
-            params.sel = selector
-        return params
-    if selector is not None:
-        return faiss.SearchParameters(sel=selector)
-    return None
 
 
 class IndexFormatError(SoanThaoError):
@@ -175,9 +155,18 @@ class LoadedIndex:
 
     manifest: Manifest
     chunks: tuple[Chunk, ...]
-    faiss_index: Any                      # faiss.IndexFlatIP, or IndexHNSWFlat for large corpora
+    faiss_index: Any                      # IndexFlatIP / IndexHNSWFlat; None when another store holds the vectors
     lexical: LexicalIndex
     path: Path
+    vector_search: VectorSearch | None = None   # the opened store when it is not FAISS
+
+    @property
+    def dense(self) -> VectorSearch:
+        """The dense side, whichever store holds it. FAISS is wrapped on each call, so a caller
+        that replaces ``faiss_index`` (``bench/embedding.py`` does) searches its own index."""
+        if self.vector_search is not None:
+            return self.vector_search
+        return FaissSearch(self.faiss_index)
 
 
 def chunk_to_json(chunk: Chunk) -> dict[str, Any]:
@@ -192,15 +181,6 @@ def chunk_from_json(data: dict[str, Any]) -> Chunk:
         section_path=tuple(data["section_path"]), line_start=int(data["line_start"]),
         line_end=int(data["line_end"]), meta=dict(data.get("meta", {})),
     )
-
-
-def _to_node(chunk: Chunk, vector: np.ndarray):
-    """LlamaIndex node for the docstore; the embedding travels with it only in memory."""
-    from index.chunk import chunk_to_node
-
-    node = chunk_to_node(chunk)
-    node.embedding = vector.tolist()
-    return node
 
 
 def indexed_text(chunk: Chunk) -> str:
@@ -279,7 +259,7 @@ class IndexStore:
         return manifest
 
     def load(self, expected_fingerprint: str | None = None, expected_model_id: str = "") -> LoadedIndex:
-        """Load manifest → faiss → bm25 → chunks.
+        """Load manifest → dense vectors (configured store) → bm25 → chunks.
 
         Args:
             expected_fingerprint: the configured embedder's fingerprint; None skips the
@@ -289,10 +269,10 @@ class IndexStore:
         Raises:
             IndexNotFoundError: no index in the data folder.
             ModelMismatchError: built with another embedding model.
+            VectorStoreMismatchError: built with another vector store than the configured one.
+            VectorStoreError: the configured store cannot be opened (server down, folder busy).
             IndexFormatError: damaged or incompatible files.
         """
-        import faiss
-
         manifest = self.read_manifest()
         if manifest is None:
             raise IndexNotFoundError(
@@ -312,9 +292,9 @@ class IndexStore:
                 f"The index at {self.index_dir} was tokenized by an older BM25 version; run `soanthao index` "
                 "(nothing is re-embedded)."
             )
-        faiss_path = self.index_dir / LLAMA_DIR / "default__vector_store.json"
+        backend = self._backend_for(manifest)
         try:
-            faiss_index = faiss.read_index(str(faiss_path))
+            dense = backend.open(self.index_dir, manifest.extra.get("vector_index", {}))
             lexical = LexicalIndex.load(self.index_dir / BM25_DIR, size=manifest.chunk_count)
             with open(self.index_dir / CHUNKS_NAME, encoding="utf-8") as fh:
                 chunks = tuple(chunk_from_json(json.loads(line)) for line in fh if line.strip())
@@ -323,17 +303,30 @@ class IndexStore:
                 f"Chỉ mục {self.index_dir} không đọc được ({exc}); chạy `soanthao index --rebuild`. / "
                 f"Cannot read the index at {self.index_dir} ({exc}); run `soanthao index --rebuild`."
             ) from exc
-        if not (len(chunks) == manifest.chunk_count == faiss_index.ntotal == lexical.size):
+        if not (len(chunks) == manifest.chunk_count == dense.size == lexical.size):
             raise IndexFormatError(
-                f"Các phần của chỉ mục {self.index_dir} không khớp nhau (chunks {len(chunks)}, faiss "
-                f"{faiss_index.ntotal}, manifest {manifest.chunk_count}); chạy `soanthao index --rebuild`. / "
+                f"Các phần của chỉ mục {self.index_dir} không khớp nhau (chunks {len(chunks)}, {backend.name} "
+                f"{dense.size}, manifest {manifest.chunk_count}); chạy `soanthao index --rebuild`. / "
                 f"Index parts disagree at {self.index_dir}; run `soanthao index --rebuild`."
             )
-        if faiss_index.ntotal and faiss_index.d != manifest.dim:
+        faiss_index = dense.faiss_index if isinstance(dense, FaissSearch) else None
+        if faiss_index is not None and faiss_index.ntotal and faiss_index.d != manifest.dim:
             raise IndexFormatError(f"FAISS dim {faiss_index.d} != manifest dim {manifest.dim} in {self.index_dir}")
-        logger.info("loaded index %s: %d chunks, model %s", self.index_dir, len(chunks), manifest.model_id)
+        logger.info("loaded index %s: %d chunks, model %s, %s", self.index_dir, len(chunks), manifest.model_id,
+                    backend.name)
         return LoadedIndex(manifest=manifest, chunks=chunks, faiss_index=faiss_index, lexical=lexical,
-                           path=self.index_dir)
+                           path=self.index_dir, vector_search=None if faiss_index is not None else dense)
+
+    def _backend_for(self, manifest: Manifest):
+        """The configured vector backend, after checking it is the one that built the index."""
+        built = manifest.extra.get("vector_store", "faiss")   # manifests from before the choice: FAISS
+        built_label = backend_label(manifest.extra.get("vector_index", {}), built)
+        configured = self.settings.vector_store
+        configured_label = backend_label({"url": self.settings.qdrant_url}, configured)
+        if built_label != configured_label:
+            raise VectorStoreMismatchError(vector_store_mismatch_message(self.index_dir, built_label,
+                                                                         configured_label))
+        return vector_backend(self.settings)
 
     def load_vectors(self) -> np.ndarray:
         """The stored passage vectors (row i = chunk i), memory-mapped read-only."""
@@ -344,9 +337,20 @@ class IndexStore:
             return tuple(chunk_from_json(json.loads(line)) for line in fh if line.strip())
 
     def as_llama_index(self, embed_model: Any):
-        """The persisted index as a LlamaIndex ``VectorStoreIndex`` (for LlamaIndex-based callers)."""
-        from llama_index.core import StorageContext, load_index_from_storage
+        """The persisted index as a LlamaIndex ``VectorStoreIndex`` (for LlamaIndex-based callers).
+
+        With Qdrant the nodes come from the collection's payload (there is no separate docstore).
+        """
+        from llama_index.core import StorageContext, VectorStoreIndex, load_index_from_storage
         from llama_index.vector_stores.faiss import FaissVectorStore
+
+        manifest = self.read_manifest()
+        if manifest is not None and manifest.extra.get("vector_store", "faiss") == "qdrant":
+            from llama_index.vector_stores.qdrant import QdrantVectorStore
+
+            opened = self._backend_for(manifest).open(self.index_dir, manifest.extra["vector_index"])
+            store = QdrantVectorStore(collection_name=opened.collection, client=opened.client)
+            return VectorStoreIndex.from_vector_store(store, embed_model=embed_model)
 
         folder = str(self.index_dir / LLAMA_DIR)
         vector_store = FaissVectorStore.from_persist_dir(folder)
@@ -378,6 +382,10 @@ class IndexStore:
         if manifest.chunk_count != len(chunks):
             raise ValueError(f"manifest says {manifest.chunk_count} chunks, got {len(chunks)}")
         self._recover_interrupted_swap()
+        try:
+            replaced = self.read_manifest()     # its external vectors (a server collection) go after the swap
+        except IndexFormatError:
+            replaced = None
         self.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.parent / f"{_TMP_PREFIX}{os.getpid()}-{time.time_ns()}"
         tmp.mkdir()
@@ -390,28 +398,18 @@ class IndexStore:
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp)
+        if replaced is not None and replaced.extra.get("vector_store") == self.settings.vector_store:
+            vector_backend(self.settings).discard(replaced.extra.get("vector_index", {}))
         return self.index_dir
 
     def _write_parts(self, folder: Path, manifest: Manifest, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
-        from llama_index.core import StorageContext, VectorStoreIndex
-        from llama_index.core.embeddings import MockEmbedding
-        from llama_index.vector_stores.faiss import FaissVectorStore
-
-        faiss_index, description = new_vector_index(
-            manifest.dim, len(chunks), self.settings.approximate_index_min_chunks
-        )
-        manifest = replace(manifest, extra={**manifest.extra, "vector_index": description})
+        backend = vector_backend(self.settings)
+        description = backend.write(folder, chunks, vectors)
+        manifest = replace(manifest, extra={**manifest.extra, "vector_store": backend.name,
+                                            "vector_index": description})
         (folder / MANIFEST_NAME).write_text(
             json.dumps(manifest.to_json(), ensure_ascii=False, indent=1), encoding="utf-8"
         )
-        vector_store = FaissVectorStore(faiss_index=faiss_index)
-        context = StorageContext.from_defaults(vector_store=vector_store)
-        nodes = [_to_node(chunk, vectors[i]) for i, chunk in enumerate(chunks)]
-        # Nodes carry their embeddings, so the (mock) embed model is never called; passing it
-        # keeps LlamaIndex from resolving its OpenAI default.
-        VectorStoreIndex(nodes, storage_context=context, embed_model=MockEmbedding(embed_dim=manifest.dim),
-                         show_progress=False)
-        context.persist(persist_dir=str(folder / LLAMA_DIR))
         LexicalIndex.build([indexed_text(chunk) for chunk in chunks]).save(folder / BM25_DIR)
         with open(folder / CHUNKS_NAME, "w", encoding="utf-8") as fh:
             for chunk in chunks:
