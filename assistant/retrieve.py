@@ -40,7 +40,7 @@ from index.embed import Embedder
 from index.lexical import strip_diacritics
 from index.schema import Chunk
 from index.settings import Settings
-from index.store import IndexStore, LoadedIndex, model_mismatch_message, vector_search_params
+from index.store import IndexStore, LoadedIndex, model_mismatch_message
 
 logger = logging.getLogger(__name__)
 
@@ -253,25 +253,14 @@ class Retriever:
         return self._mask_cache[filters]
 
     def dense_candidates(self, query: str, fetch: int, mask: np.ndarray | None) -> list[tuple[int, float]]:
-        """Top ``fetch`` (position, cosine) among the passages the mask allows."""
-        import faiss
-
-        total = self.index.faiss_index.ntotal
-        if total == 0:
+        """Top ``fetch`` (position, cosine) among the passages the mask allows, from the
+        configured vector store (``Settings.vector_store``, ``index/vector_backends.py``)."""
+        dense = self.index.dense
+        allowed = None if mask is None else np.flatnonzero(mask).astype(np.int64)
+        if dense.size == 0 or (allowed is not None and allowed.size == 0):
             return []
         vector = np.asarray(self.embedder.embed_query(query), dtype=np.float32).reshape(1, -1)
-        faiss_index = self.index.faiss_index
-        if mask is None:
-            want = min(fetch, total)
-            params = vector_search_params(faiss_index, want)
-        else:
-            allowed = np.flatnonzero(mask).astype(np.int64)
-            if allowed.size == 0:
-                return []
-            want = min(fetch, int(allowed.size))
-            params = vector_search_params(faiss_index, want, faiss.IDSelectorBatch(allowed))
-        scores, ids = faiss_index.search(vector, want, params=params)
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+        return dense.search(vector, fetch, allowed)
 
     def fuse(self, query: str, dense: Sequence[tuple[int, float]],
              lexical: Sequence[tuple[int, float]]) -> list[tuple[int, float]]:
