@@ -35,6 +35,7 @@ Example:
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 import uuid
@@ -279,6 +280,16 @@ def close_embedded(path: Path) -> None:
         client.close()
 
 
+@atexit.register
+def _close_all_embedded() -> None:
+    """Close while the interpreter still works (qdrant_client's own ``__del__`` fails at shutdown)."""
+    with _EMBEDDED_LOCK:
+        clients = list(_EMBEDDED.values())
+        _EMBEDDED.clear()
+    for client in clients:
+        client.close()
+
+
 @dataclass(frozen=True)
 class QdrantSearch:
     """A Qdrant collection whose point ids are positions."""
@@ -286,6 +297,7 @@ class QdrantSearch:
     client: Any
     collection: str
     count: int
+    on_server: bool = False   # a server searches an HNSW graph (hnsw_ef applies); embedded search is exact
 
     @property
     def size(self) -> int:
@@ -313,7 +325,7 @@ class QdrantSearch:
             query=np.asarray(query_vector, dtype=np.float32).reshape(-1).tolist(),
             using=QDRANT_VECTOR_NAME,
             query_filter=query_filter,
-            search_params=models.SearchParams(hnsw_ef=max(HNSW_EF_SEARCH, want)),
+            search_params=models.SearchParams(hnsw_ef=max(HNSW_EF_SEARCH, want)) if self.on_server else None,
             limit=want,
             with_payload=False,
         )
@@ -399,7 +411,7 @@ class QdrantBackend:
                 f"index`. / Qdrant collection '{collection}' is missing ({self.url or folder / QDRANT_DIR}); run "
                 "`soanthao index`."
             )
-        return QdrantSearch(client=client, collection=collection, count=int(count))
+        return QdrantSearch(client=client, collection=collection, count=int(count), on_server=self.url is not None)
 
     def discard(self, description: dict[str, Any]) -> None:
         """Drop a replaced build's collection on the server (embedded ones went with their folder)."""
