@@ -274,8 +274,9 @@ def test_real_index_retrieval_is_identical_on_qdrant(real_index, tmp_path):
     manifest = source.read_manifest()
     settings = real_index.settings.model_copy(update={"data_dir": tmp_path / "data", "vector_store": "qdrant"})
     IndexStore(settings).save(manifest, source.load_chunks(), np.asarray(source.load_vectors()))
-    faiss_r = Retriever(real_index.settings, real_index.embedder)
-    qdrant_r = Retriever(settings, real_index.embedder)
+    embedder = _QueryCache(real_index.embedder)        # each query is encoded once for both stores
+    faiss_r = Retriever(real_index.settings, embedder)
+    qdrant_r = Retriever(settings, embedder)
     assert qdrant_r.index.dense.size == faiss_r.index.dense.size == manifest.chunk_count
 
     queries = load_retrieval()
@@ -286,3 +287,15 @@ def test_real_index_retrieval_is_identical_on_qdrant(real_index, tmp_path):
             expected = faiss_r.search(query.query, k=10, mode=mode, filters=filters)
             got = qdrant_r.search(query.query, k=10, mode=mode, filters=filters)
             assert [h.chunk.chunk_id for h in got] == [h.chunk.chunk_id for h in expected], (query.id, mode)
+
+
+class _QueryCache:
+    """The real embedder with its query vectors memoized."""
+
+    def __init__(self, embedder):
+        self.inner, self.fingerprint, self.model_id, self._seen = embedder, embedder.fingerprint, embedder.model_id, {}
+
+    def embed_query(self, text: str) -> np.ndarray:
+        if text not in self._seen:
+            self._seen[text] = self.inner.embed_query(text)
+        return self._seen[text]
