@@ -207,14 +207,180 @@ class SentenceTransformerEmbedder:
         return len(self._model.tokenizer(prefix + text, add_special_tokens=True)["input_ids"])
 
 
+# --------------------------------------------------------------------------- ONNX Runtime int8
+
+
+@functools.lru_cache(maxsize=4)
+def _load_onnx_session_cached(path: str, _stamp: tuple):
+    import onnxruntime
+
+    logger.info("Loading the ONNX embedding model %s", path)
+    return onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+
+
+def _load_onnx_session(path: Path):
+    """One ONNX Runtime session per file and process (``run`` is thread-safe, so it is shared)."""
+    stat = path.stat()
+    with _LOAD_LOCK:
+        return _load_onnx_session_cached(str(path), (stat.st_size, stat.st_mtime_ns))
+
+
+def release_onnx_sessions() -> None:
+    """Drop the cached ONNX Runtime sessions (the model build checks files it then moves or deletes)."""
+    _load_onnx_session_cached.cache_clear()
+
+
+@functools.lru_cache(maxsize=4)
+def _load_tokenizer(path: str, _stamp: tuple):
+    from tokenizers import Tokenizer
+
+    return Tokenizer.from_file(path)
+
+
+@functools.lru_cache(maxsize=4)
+def _onnx_fingerprint(onnx_path: str, tokenizer_paths: tuple[str, ...], _stamp: tuple) -> str:
+    """sha256 over the ONNX file, the tokenizer files and the pooling recipe: what decides the vectors."""
+    from index.model_build import sha256_file
+
+    digest = hashlib.sha256(b"onnxruntime-int8;mean-pooling;l2-normalize\0")
+    for path in (onnx_path, *tokenizer_paths):
+        digest.update(Path(path).name.encode("utf-8") + b"\0" + sha256_file(Path(path)).encode("ascii"))
+    return digest.hexdigest()
+
+
+def _read_json(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def _require_mean_pooling(folder: Path) -> None:
+    """``OnnxEmbedder`` pools in numpy: it reproduces Transformer → mean Pooling → (Normalize) only."""
+    modules = json.loads((folder / "modules.json").read_text(encoding="utf-8"))
+    kinds = [m["type"].rsplit(".", 1)[-1] for m in modules]
+    pooling = next((m for m in modules if m["type"].endswith("Pooling")), None)
+    config = _read_json(folder / pooling["path"] / "config.json") if pooling else {}
+    mean = config.get("pooling_mode") == "mean" or config.get("pooling_mode_mean_tokens") is True
+    if kinds[:2] != ["Transformer", "Pooling"] or set(kinds[2:]) - {"Normalize"} or not mean:
+        raise ModelNotPreparedError(
+            f"Mô hình ở {folder} không phải Transformer + mean Pooling (+ Normalize): backend onnx-int8 "
+            f"không chạy được, hãy dùng SOANTHAO_EMBEDDING_BACKEND=torch / The model in {folder} is not "
+            f"Transformer + mean Pooling (+ Normalize) (modules: {kinds}): the onnx-int8 backend cannot "
+            "run it; use SOANTHAO_EMBEDDING_BACKEND=torch."
+        )
+
+
+class OnnxEmbedder:
+    """The model folder's encoder under ONNX Runtime (int8 weights by default), no PyTorch at run time.
+
+    Tokenizes with the folder's own ``tokenizer.json``, then mean pooling over the attention mask
+    and L2 normalization in numpy: the same steps as the sentence-transformers folder, so
+    vectors agree with ``SentenceTransformerEmbedder`` up to the int8 rounding (cosine ≥ 0.97 on
+    corpus passages). The fingerprint covers the ONNX file, so an index built with one engine
+    is never silently searched with the other. The file is written by ``soanthao prepare-models``
+    (``index.model_build.ensure_onnx_int8``).
+
+    Example:
+        >>> embedder = OnnxEmbedder(prepare_embedding_model(Settings()))   # doctest: +SKIP
+        >>> embedder.embed_query("tiếp công dân").shape                      # doctest: +SKIP
+        (384,)
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        onnx_path: Path | None = None,
+        batch_size: int = 32,
+        query_prefix: str = QUERY_PREFIX,
+        passage_prefix: str = PASSAGE_PREFIX,
+    ):
+        from index.model_build import onnx_int8_path
+
+        if batch_size <= 0:
+            raise ValueError("batch_size must be positive")
+        self.folder = Path(folder).expanduser().resolve()
+        _require_model_folder(self.folder)
+        self.onnx_path = Path(onnx_path) if onnx_path is not None else onnx_int8_path(self.folder)
+        if not self.onnx_path.is_file():
+            raise ModelNotPreparedError(
+                f"Chưa có tệp mô hình ONNX {self.onnx_path}: hãy chạy `soanthao prepare-models` (hoặc `make models`) "
+                f"/ The ONNX model file {self.onnx_path} is missing: run `soanthao prepare-models` (or `make models`), "
+                "or set SOANTHAO_EMBEDDING_BACKEND=torch."
+            )
+        _require_mean_pooling(self.folder)
+        self.batch_size = batch_size
+        self.query_prefix = query_prefix
+        self.passage_prefix = passage_prefix
+        tokenizer_json = self.folder / "tokenizer.json"
+        tokenizer_config = _read_json(self.folder / "tokenizer_config.json")
+        model_config = _read_json(self.folder / "config.json")
+        self._tokenizer = _load_tokenizer(str(tokenizer_json), (tokenizer_json.stat().st_mtime_ns,))
+        self._pad_id = self._tokenizer.token_to_id(tokenizer_config.get("pad_token", "<pad>"))
+        if self._pad_id is None:
+            raise ModelNotPreparedError(f"{tokenizer_json}: no padding token / không có token đệm")
+        limits = (_read_json(self.folder / "sentence_bert_config.json").get("max_seq_length"),
+                  tokenizer_config.get("model_max_length"), model_config.get("max_position_embeddings"))
+        self.max_seq_length = min((x for x in limits if isinstance(x, int)), default=512)
+        self._session = _load_onnx_session(self.onnx_path)
+        self.dim = int(model_config.get("hidden_size") or self._session.get_outputs()[0].shape[-1])
+        self.model_id = f"{_readable_model_id(self.folder)}, ONNX Runtime {self.onnx_path.stem.removeprefix('model_')}"
+        hashed = [p for p in (tokenizer_json, self.folder / "tokenizer_config.json") if p.is_file()]
+        stamp = tuple((p.stat().st_size, p.stat().st_mtime_ns) for p in (self.onnx_path, *hashed))
+        self.fingerprint = _onnx_fingerprint(str(self.onnx_path), tuple(map(str, hashed)), stamp)
+        self.passages_embedded = 0
+
+    def _token_ids(self, texts: list[str]) -> list[list[int]]:
+        """Token ids as sentence-transformers feeds them: over-long texts keep their first
+        ``max_seq_length - 1`` tokens and the closing ``</s>``."""
+        limit = self.max_seq_length
+        ids = [e.ids for e in self._tokenizer.encode_batch(texts)]
+        return [seq if len(seq) <= limit else seq[: limit - 1] + seq[-1:] for seq in ids]
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        ids = self._token_ids(texts)
+        # Longest first, as sentence-transformers does: batches of similar length waste less padding.
+        order = np.argsort([-len(seq) for seq in ids], kind="stable")
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            width = max(len(ids[i]) for i in batch)
+            input_ids = np.full((len(batch), width), self._pad_id, dtype=np.int64)
+            mask = np.zeros((len(batch), width), dtype=np.int64)
+            for row, i in enumerate(batch):
+                input_ids[row, : len(ids[i])] = ids[i]
+                mask[row, : len(ids[i])] = 1
+            hidden = self._session.run(None, {"input_ids": input_ids, "attention_mask": mask})[0]
+            summed = np.einsum("bsd,bs->bd", hidden, mask.astype(np.float32))
+            pooled = summed / np.clip(mask.sum(axis=1, keepdims=True), 1, None)
+            out[batch] = pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+        return out
+
+    def embed_passages(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
+        """(n, dim) float32, normalized; adds the passage prefix."""
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._encode([self.passage_prefix + t for t in texts])
+        self.passages_embedded += len(texts)
+        return vectors
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """(dim,) float32, normalized; adds the query prefix."""
+        return self._encode([self.query_prefix + text])[0]
+
+    def count_tokens(self, text: str, is_query: bool = False) -> int:
+        """Tokens the model sees for ``text`` before truncation, prefix and ``<s>``/``</s>`` included."""
+        prefix = self.query_prefix if is_query else self.passage_prefix
+        return len(self._tokenizer.encode(prefix + text).ids)
+
+
 def load_embedder(settings: Settings) -> Embedder:
-    """The configured embedder: ``settings.embedding_model`` if set, else the built e5 folder.
+    """The configured embedder: ``settings.embedding_model`` if set, else the built e5 folder,
+    run by ``settings.embedding_backend`` (``torch``: sentence-transformers; ``onnx-int8``: ONNX Runtime).
 
     The loaded model is shared by every call in the process; each call returns a new
     embedder object, so its ``passages_embedded`` counter starts at 0.
 
     Raises:
-        ModelNotPreparedError: the folder is missing; the message says how to build it.
+        ModelNotPreparedError: the folder (or its ONNX file) is missing; the message says how to build it.
     """
     from index.model_build import model_folder
 
@@ -222,6 +388,8 @@ def load_embedder(settings: Settings) -> Embedder:
         folder = Path(settings.embedding_model).expanduser()
     else:
         folder = model_folder(settings)
+    if settings.embedding_backend == "onnx-int8":
+        return OnnxEmbedder(folder, batch_size=settings.embed_batch_size)
     return SentenceTransformerEmbedder(folder, batch_size=settings.embed_batch_size)
 
 

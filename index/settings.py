@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     embedding_model: str | None = Field(
         default=None, description="path of a local sentence-transformers folder; None = the built e5-small"
     )
+    embedding_backend: Literal["torch", "onnx-int8"] = Field(
+        default="torch",
+        description="engine running the model: sentence-transformers on PyTorch, or ONNX Runtime with int8 "
+        "weights (onnx/model_qint8.onnx in the model folder, written by `soanthao prepare-models`)",
+    )
     embed_batch_size: int = 32
     fusion: Literal["convex", "rrf"] = Field(default="convex", description="hybrid fusion (assistant/retrieve.py)")
     dense_weight: float = Field(default=0.2, ge=0.0, le=1.0, description="dense share in convex fusion")
