@@ -1,4 +1,4 @@
-"""Growth with corpus size: FAISS flat vs HNSW, and BM25, on synthetic corpora of 10k/100k/1M chunks.
+"""Growth with corpus size: FAISS flat vs HNSW vs IVF-PQ, and BM25, on synthetic corpora of 10k/100k/1M chunks.
 
 How the synthetic corpora are made (1M real embeddings would take ~14 h on 2 cores):
 - text: a synthetic chunk joins the first half of one real chunk's sentences with the
@@ -11,15 +11,32 @@ How the synthetic corpora are made (1M real embeddings would take ~14 h on 2 cor
 
 Queries: the real e5 vectors of the eval queries plus synthetic ones drawn like the corpus.
 Per size: build time, disk size (``faiss.write_index`` / bm25s ``save``), RAM (RSS growth
-while building), query p50/p95 (one query at a time, as the app searches) and, for HNSW,
-recall@10 against the exact flat results. A step whose estimated memory exceeds what the
-machine has free is skipped with the estimate in the notes.
+while building; for BM25 also the peak), query p50/p95 (one query at a time, as the app
+searches) and, for the approximate indexes, recall@10 against the exact flat results.
+
+The approximate indexes:
+- HNSW (``IndexHNSWFlat``, M=32, efConstruction=40), what ``index/store.py`` uses today.
+  Its build is the slow part (≈ n·log n); a size whose build, extrapolated from the previous
+  size, exceeds ``HNSW_BUDGET_S`` is built with ``HNSW_EF_CONSTRUCTION_CHEAP`` instead when
+  that fits, and skipped otherwise — the note then gives the extrapolated time, labelled so.
+- IVF-PQ (``IVF<nlist>,PQ48np``: 48 bytes per vector, inner product), trained on the first
+  ``IVF_TRAIN_PER_LIST × nlist`` vectors (the synthetic vectors are i.i.d., so they are a
+  random sample; the PQ on ``PQ_TRAIN_PER_CENTROID × 256`` of their residuals), searched
+  at several ``nprobe``, alone and with an exact re-ranking of
+  ``REFINE_K_FACTORS × k`` candidates against the raw vectors (``IndexRefine`` over the flat
+  index, which holds exactly those vectors).
+
+A step whose estimated memory exceeds what the machine has free is skipped with the estimate
+in the notes.
 """
 
 from __future__ import annotations
 
 import gc
+import json
 import logging
+import math
+import os
 import re
 import tempfile
 import time
@@ -33,6 +50,8 @@ from bench.common import (
     BenchResult,
     LatencyStats,
     available_memory_mb,
+    peak_rss_mb,
+    reset_peak_rss,
     folder_size_mb,
     ratio,
     recall_at_k,
@@ -47,6 +66,16 @@ QUICK_SIZES = (10_000, 50_000)
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 40
 HNSW_EF_SEARCH = (64, 128)
+HNSW_EF_CONSTRUCTION_CHEAP = 20   # tried when efConstruction=40 would not fit HNSW_BUDGET_S
+HNSW_BUDGET_S = 600.0             # longest HNSW build one scale step may take (2 shared cores)
+IVF_PQ_M = 48                     # PQ sub-quantizers: 48 bytes per 384-d vector (8 dims each)
+IVF_TRAIN_PER_LIST = 40           # training vectors per inverted list (FAISS warns below 39)
+IVF_NPROBE = (16, 64)
+PQ_TRAIN_PER_CENTROID = 64       # PQ k-means sample: 64·256 residuals (FAISS's default 256·256 is
+                                  # minutes with the generic, non-AVX2 FAISS build installed here)
+PQ_TRAIN_ITERATIONS = 10          # k-means iterations per sub-quantizer (FAISS default 25)
+REFINE_K_FACTORS = (16, 64)       # exact re-ranking of 16·k / 64·k PQ candidates (4·k gave recall ≈ 0.7)
+BM25_BUDGET_S = 1500.0            # longest BM25 build one scale step may take
 NOISE_SIGMA = 0.01            # per dimension; ‖noise‖ ≈ 0.2 for d = 384
 SYNTHETIC_QUERIES = 150
 K = 10
@@ -109,16 +138,48 @@ def _disk_mb(index) -> float:
         return path.stat().st_size / 2**20
 
 
-def dense_step(base: np.ndarray, n: int, queries: np.ndarray, seed: int) -> dict:
-    """Flat then HNSW over the same ``n`` synthetic vectors; the flat results are the ground truth."""
+def ivf_nlist(n: int) -> int:
+    """Inverted lists for ``n`` vectors: the power of two nearest ``4·√n``, at most 4096 and at
+    most ``n / IVF_TRAIN_PER_LIST`` (each list needs that many training vectors), at least 16.
+
+    >>> [ivf_nlist(n) for n in (10_000, 100_000, 1_000_000)]
+    [128, 1024, 4096]
+    """
+    nearest = 2 ** round(math.log2(4 * math.sqrt(n)))
+    trainable = 2 ** math.floor(math.log2(max(1, n // IVF_TRAIN_PER_LIST)))
+    return int(max(16, min(4096, nearest, trainable)))
+
+
+def hnsw_build_estimate_s(previous: tuple[int, float] | None, n: int) -> float | None:
+    """HNSW build time for ``n`` vectors extrapolated (``n·log n``) from ``(n_prev, seconds)``.
+
+    >>> round(hnsw_build_estimate_s((10, 1.0), 100), 1)
+    20.0
+    """
+    if previous is None:
+        return None
+    n_prev, seconds = previous
+    return seconds * (n / n_prev) * (math.log(n) / math.log(n_prev))
+
+
+def _first_vectors(base: np.ndarray, n: int, seed: int, count: int) -> np.ndarray:
+    """The first ``count`` of the ``n`` synthetic vectors drawn with ``seed`` (a training sample)."""
+    parts, have = [], 0
+    for chunk in synthetic_vectors(base, n, seed):
+        parts.append(chunk[: count - have])
+        have += len(parts[-1])
+        if have >= count:
+            break
+    return np.ascontiguousarray(np.concatenate(parts))
+
+
+def _flat_part(base: np.ndarray, n: int, queries: np.ndarray, seed: int, out: dict):
     import faiss
 
-    dim = base.shape[1]
-    out: dict = {"n": n}
     gc.collect()
     before = rss_mb()
     started = time.perf_counter()
-    flat = faiss.IndexFlatIP(dim)
+    flat = faiss.IndexFlatIP(base.shape[1])
     for chunk in synthetic_vectors(base, n, seed):
         flat.add(chunk)
     out["flat_build_s"] = time.perf_counter() - started
@@ -126,15 +187,63 @@ def dense_step(base: np.ndarray, n: int, queries: np.ndarray, seed: int) -> dict
     out["flat_disk_mb"] = _disk_mb(flat)
     stats, truth = _query_latencies(flat, queries)
     out["flat_query_ms"] = stats.__dict__
-    del flat
-    gc.collect()
+    return flat, truth
 
+
+def _ivfpq_part(base: np.ndarray, n: int, queries: np.ndarray, seed: int, flat, truth: np.ndarray,
+                out: dict) -> None:
+    """IVF-PQ alone and re-ranked against ``flat`` (same vectors, same order)."""
+    import faiss
+
+    nlist = ivf_nlist(n)
+    train_n = min(n, IVF_TRAIN_PER_LIST * nlist)
+    out["ivfpq"] = {"factory": f"IVF{nlist},PQ{IVF_PQ_M}np", "nlist": nlist, "train_vectors": train_n,
+                    "refine_k_factors": list(REFINE_K_FACTORS)}
+    gc.collect()
     before = rss_mb()
     started = time.perf_counter()
-    hnsw = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-    hnsw.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+    # "np": no polysemous training (a code reordering only used by Hamming filtering; minutes to train)
+    ivfpq = faiss.index_factory(base.shape[1], f"IVF{nlist},PQ{IVF_PQ_M}np", faiss.METRIC_INNER_PRODUCT)
+    pq = faiss.downcast_index(ivfpq).pq                  # a view: ivfpq owns the index
+    pq.cp.max_points_per_centroid = PQ_TRAIN_PER_CENTROID
+    pq.cp.niter = PQ_TRAIN_ITERATIONS
+    sample = _first_vectors(base, n, seed, train_n)
+    ivfpq.train(sample)
+    out["ivfpq_train_s"] = time.perf_counter() - started
+    del sample
+    for chunk in synthetic_vectors(base, n, seed):
+        ivfpq.add(chunk)
+    out["ivfpq_build_s"] = time.perf_counter() - started
+    gc.collect()
+    out["ivfpq_ram_mb"] = rss_mb() - before
+    out["ivfpq_disk_mb"] = _disk_mb(ivfpq)
+    refined = faiss.IndexRefine(ivfpq, flat)       # borrows both; re-ranks with the raw vectors
+    for nprobe in IVF_NPROBE:
+        ivf_params = faiss.SearchParametersIVF(nprobe=nprobe)
+        stats, found = _query_latencies(ivfpq, queries, params=ivf_params)
+        out[f"ivfpq_nprobe{nprobe}_query_ms"] = stats.__dict__
+        out[f"ivfpq_nprobe{nprobe}_recall@10"] = recall_at_k(found, truth, K)
+        for k_factor in REFINE_K_FACTORS:
+            refine_params = faiss.IndexRefineSearchParameters(k_factor=k_factor, base_index_params=ivf_params)
+            stats, found = _query_latencies(refined, queries, params=refine_params)
+            out[f"ivfpq_refine{k_factor}_nprobe{nprobe}_query_ms"] = stats.__dict__
+            out[f"ivfpq_refine{k_factor}_nprobe{nprobe}_recall@10"] = recall_at_k(found, truth, K)
+    del refined, ivfpq
+    gc.collect()
+
+
+def _hnsw_part(base: np.ndarray, n: int, queries: np.ndarray, seed: int, truth: np.ndarray,
+               ef_construction: int, out: dict) -> None:
+    import faiss
+
+    gc.collect()
+    before = rss_mb()
+    started = time.perf_counter()
+    hnsw = faiss.IndexHNSWFlat(base.shape[1], HNSW_M, faiss.METRIC_INNER_PRODUCT)
+    hnsw.hnsw.efConstruction = ef_construction
     for chunk in synthetic_vectors(base, n, seed):
         hnsw.add(chunk)
+    out["hnsw_ef_construction"] = ef_construction
     out["hnsw_build_s"] = time.perf_counter() - started
     out["hnsw_ram_mb"] = rss_mb() - before
     out["hnsw_disk_mb"] = _disk_mb(hnsw)
@@ -144,45 +253,129 @@ def dense_step(base: np.ndarray, n: int, queries: np.ndarray, seed: int) -> dict
         out[f"hnsw_ef{ef}_recall@10"] = recall_at_k(found, truth, K)
     del hnsw
     gc.collect()
+
+
+def dense_step(base: np.ndarray, n: int, queries: np.ndarray, seed: int,
+               previous_hnsw: tuple[int, float] | None = None) -> dict:
+    """Flat, IVF-PQ, then HNSW over the same ``n`` synthetic vectors; flat results are the ground truth.
+
+    Args:
+        previous_hnsw: ``(n, build seconds)`` of the last HNSW build at efConstruction 40, to
+            decide (``HNSW_BUDGET_S``) whether HNSW is affordable at ``n``.
+    """
+    out: dict = {"n": n}
+    flat, truth = _flat_part(base, n, queries, seed, out)
+    _ivfpq_part(base, n, queries, seed, flat, truth, out)
+    del flat
+    gc.collect()
+    logger.info("scale partial (before HNSW) %s", json.dumps(out))
+    estimate = hnsw_build_estimate_s(previous_hnsw, n)
+    if estimate is not None:
+        out["hnsw_build_s_extrapolated"] = estimate
+    if estimate is None or estimate <= HNSW_BUDGET_S:
+        _hnsw_part(base, n, queries, seed, truth, HNSW_EF_CONSTRUCTION, out)
+    elif estimate * HNSW_EF_CONSTRUCTION_CHEAP / HNSW_EF_CONSTRUCTION <= HNSW_BUDGET_S:
+        _hnsw_part(base, n, queries, seed, truth, HNSW_EF_CONSTRUCTION_CHEAP, out)
     return out
 
 
-def lexical_step(texts: Sequence[str], n: int, queries: Sequence[str], seed: int) -> dict:
-    """The project's two-field BM25 (``index.lexical.LexicalIndex``) over ``n`` recombined passages."""
-    from index.lexical import LexicalIndex
+def lexical_step(texts: Sequence[str], n: int, queries: Sequence[str], seed: int, fields: int = 2) -> dict:
+    """The project's BM25 over ``n`` recombined passages: both fields (``index.lexical.LexicalIndex``),
+    or with ``fields=1`` only the accented one (same tokenization, same bm25s parameters), for a
+    size where both do not fit in time or memory.
 
+    ``bm25_ram_mb`` is the RSS growth once built (the index), ``bm25_peak_mb`` the peak growth
+    while building (token lists of every passage are alive then).
+    """
+    import bm25s
+
+    from index.lexical import LexicalIndex, tokenize_fields
+
+    if fields not in (1, 2):
+        raise ValueError("fields must be 1 or 2")
     corpus = list(recombine(texts, n, seed))
     gc.collect()
     before = rss_mb()
+    peak_ok = reset_peak_rss()
     started = time.perf_counter()
-    lexical = LexicalIndex.build(corpus)
+    if fields == 2:
+        lexical = LexicalIndex.build(corpus)
+    else:
+        lexical = bm25s.BM25(k1=1.5, b=0.75)
+        lexical.index([tokenize_fields(text)[0] for text in corpus], show_progress=False)
     build_s = time.perf_counter() - started
     ram = rss_mb() - before
+    peak = peak_rss_mb() - before if peak_ok else None
     del corpus
     gc.collect()
     with tempfile.TemporaryDirectory() as tmp:
-        lexical.save(Path(tmp) / "bm25")
+        if fields == 2:
+            lexical.save(Path(tmp) / "bm25")
+        else:
+            lexical.save(str(Path(tmp) / "bm25"), show_progress=False)
         disk = folder_size_mb(Path(tmp) / "bm25")
     seconds = []
     for q in queries:
         started = time.perf_counter()
-        lexical.search(q, 50)
+        if fields == 2:
+            lexical.search(q, 50)
+        else:
+            known = [tok for tok in tokenize_fields(q, query=True)[0] if tok in lexical.vocab_dict]
+            if known:
+                scores = lexical.get_scores(known)
+                np.argpartition(-scores, 50)[:50]
         seconds.append(time.perf_counter() - started)
-    return {"n": n, "bm25_build_s": build_s, "bm25_ram_mb": ram, "bm25_disk_mb": disk,
-            "bm25_query_ms": LatencyStats.from_seconds(seconds).__dict__}
+    return {"n": n, "bm25_fields": fields, "bm25_build_s": build_s, "bm25_ram_mb": ram, "bm25_peak_mb": peak,
+            "bm25_disk_mb": disk, "bm25_query_ms": LatencyStats.from_seconds(seconds).__dict__}
+
+
+def bm25_plan(previous: dict | None, n: int, free_mb: float) -> tuple[int, str]:
+    """How many BM25 fields to build at ``n`` (2, 1 or 0) and why, from the previous two-field
+    step's build time and peak memory scaled linearly (postings grow with the corpus).
+
+    >>> bm25_plan({"n": 10, "bm25_build_s": 1.0, "bm25_peak_mb": 10.0}, 100, free_mb=1000)[0]
+    2
+    >>> bm25_plan({"n": 10, "bm25_build_s": 1.0, "bm25_peak_mb": 10.0}, 100, free_mb=150)[0]
+    1
+    """
+    if previous is None:
+        return 2, ""
+    scale = n / previous["n"]
+    peak = previous.get("bm25_peak_mb") or previous["bm25_ram_mb"]
+    need_mb, need_s = peak * scale * 1.3, previous["bm25_build_s"] * scale
+    why = f"two fields extrapolated from {previous['n']:,}: ~{need_s:,.0f} s, ~{need_mb:,.0f} MiB peak"
+    if need_mb <= free_mb * MEMORY_HEADROOM and need_s <= BM25_BUDGET_S:
+        return 2, why
+    if need_mb / 2 <= free_mb * MEMORY_HEADROOM and need_s / 2 <= BM25_BUDGET_S:
+        return 1, why + f" (over budget: {free_mb:,.0f} MiB free, {BM25_BUDGET_S:,.0f} s); accented field only"
+    return 0, why + f" (over budget even for one field: {free_mb:,.0f} MiB free, {BM25_BUDGET_S:,.0f} s)"
+
+
+#: (label, latency key, RAM key) of each line of the plot.
+PLOT_SERIES = (
+    ("flat (exact)", "flat_query_ms", "flat_ram_mb"),
+    (f"HNSW ef={HNSW_EF_SEARCH[-1]}", f"hnsw_ef{HNSW_EF_SEARCH[-1]}_query_ms", "hnsw_ram_mb"),
+    (f"IVF-PQ nprobe={IVF_NPROBE[-1]} + refine {REFINE_K_FACTORS[-1]}·k",
+     f"ivfpq_refine{REFINE_K_FACTORS[-1]}_nprobe{IVF_NPROBE[-1]}_query_ms", "ivfpq_ram_mb"),
+    ("BM25", "bm25_query_ms", "bm25_ram_mb"),
+)
 
 
 def plot(steps: list[dict], path: Path) -> Path:
-    """Query p95 and RAM against corpus size (log-log), flat vs HNSW vs BM25."""
+    """Query p95 and RAM against corpus size (log-log), flat vs HNSW vs IVF-PQ vs BM25.
+
+    IVF-PQ's RAM line is the PQ index alone; its re-ranking also reads the raw vectors (the
+    flat line). A BM25 point built with one field is marked in the legend.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
-    series = (("flat", "flat_query_ms", "flat_ram_mb"), (f"HNSW ef={HNSW_EF_SEARCH[0]}",
-              f"hnsw_ef{HNSW_EF_SEARCH[0]}_query_ms", "hnsw_ram_mb"), ("BM25 (2 fields)", "bm25_query_ms", "bm25_ram_mb"))
-    for label, latency_key, ram_key in series:
+    for label, latency_key, ram_key in PLOT_SERIES:
+        if latency_key == "bm25_query_ms" and any(s.get("bm25_fields") == 1 for s in steps):
+            label += " (1 field at " + ", ".join(f"{s['n']:,}" for s in steps if s.get("bm25_fields") == 1) + ")"
         points = [(s["n"], s[latency_key]["p95_ms"]) for s in steps if latency_key in s]
         if points:
             left.plot(*zip(*points), marker="o", label=label)
@@ -196,7 +389,7 @@ def plot(steps: list[dict], path: Path) -> Path:
         axis.set_ylabel(unit)
         axis.set_title(title)
         axis.grid(True, which="both", alpha=0.3)
-        axis.legend()
+        axis.legend(fontsize=8)
     fig.suptitle("Soạn Thảo retrieval vs corpus size (synthetic corpora, shared 2-core machine)")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -223,28 +416,42 @@ def run(ctx: BenchContext) -> BenchResult:
     queries = np.concatenate([real_q, synth_q])
     sizes = ctx.scale_sizes or (QUICK_SIZES if ctx.quick else SIZES)
     result.data["faiss_threads"] = faiss.omp_get_max_threads()
+    # With the default (spinning) OpenMP wait policy on a loaded machine, IVF-PQ training was 15×
+    # slower (56 s vs 3.6 s on 5k vectors); the run records which policy was in effect.
+    result.data["omp_wait_policy"] = os.environ.get("OMP_WAIT_POLICY", "default")
     steps: list[dict] = []
     bytes_per_vector = base.shape[1] * 4
-    last_bm25: tuple[int, float] | None = None
+    last_bm25: dict | None = None
+    last_hnsw: tuple[int, float] | None = None
     for n in sizes:
-        need_mb = n * (bytes_per_vector + HNSW_M * 2 * 4 * 1.1) / 2**20 * 1.3
+        # flat + IVF-PQ alive together (then HNSW alone, smaller than both), plus the training sample
+        need_mb = n * (2 * bytes_per_vector + IVF_PQ_M + 8 + HNSW_M * 2 * 4 * 1.1) / 2**20 * 1.3
         free = available_memory_mb()
         if need_mb > free * MEMORY_HEADROOM:
             result.notes.append(f"{n:,} chunks skipped: dense step needs ~{need_mb:,.0f} MiB, {free:,.0f} MiB free")
             continue
+        step: dict = {"n": n}
+        fields, why = bm25_plan(last_bm25, n, available_memory_mb())
+        if fields:
+            logger.info("scale: bm25 %d (%d field%s)", n, fields, "s" if fields == 2 else "")
+            step.update(lexical_step(texts, n, eval_queries, seed=n, fields=fields))
+            if fields == 2:
+                last_bm25 = step
+        if fields < 2:
+            result.notes.append(f"BM25 at {n:,} chunks: {why}")
+            step["bm25_plan"] = why
         logger.info("scale: dense %d", n)
-        step = dense_step(base, n, queries, seed=n)
-        bm25_need = last_bm25[1] * n / last_bm25[0] * 1.3 if last_bm25 else 0.0
-        free = available_memory_mb()
-        if bm25_need > free * MEMORY_HEADROOM:
+        step.update(dense_step(base, n, queries, seed=n, previous_hnsw=last_hnsw))
+        if step.get("hnsw_ef_construction") == HNSW_EF_CONSTRUCTION:
+            last_hnsw = (n, step["hnsw_build_s"])
+        if "hnsw_build_s_extrapolated" in step and step.get("hnsw_ef_construction") != HNSW_EF_CONSTRUCTION:
+            what = ("built with efConstruction=" + str(step["hnsw_ef_construction"])
+                    if "hnsw_ef_construction" in step else "not built")
             result.notes.append(
-                f"BM25 at {n:,} chunks skipped: ~{bm25_need:,.0f} MiB estimated from the previous size, "
-                f"{free:,.0f} MiB free"
+                f"HNSW at {n:,} chunks {what}: efConstruction={HNSW_EF_CONSTRUCTION} extrapolated (n·log n, "
+                f"not measured) to ~{step['hnsw_build_s_extrapolated']:,.0f} s > budget {HNSW_BUDGET_S:,.0f} s"
             )
-        else:
-            logger.info("scale: bm25 %d", n)
-            step.update(lexical_step(texts, n, eval_queries, seed=n))
-            last_bm25 = (n, max(step["bm25_ram_mb"], 1.0) + n * 1e-3)
+        logger.info("scale step %s", json.dumps(step))
         steps.append(step)
         _rows(result, step)
     result.data["steps"] = steps
@@ -257,7 +464,9 @@ def run(ctx: BenchContext) -> BenchResult:
     result.notes.append(
         f"synthetic corpora recombined from {len(base)} real chunks; {len(queries)} queries "
         f"({len(real_q)} real eval queries + {len(synth_q)} synthetic); HNSW M={HNSW_M}, "
-        f"efConstruction={HNSW_EF_CONSTRUCTION}; FAISS threads {faiss.omp_get_max_threads()}."
+        f"efConstruction={HNSW_EF_CONSTRUCTION}; IVF-PQ PQ{IVF_PQ_M}, nlist≈4·√n, trained on "
+        f"{IVF_TRAIN_PER_LIST}·nlist vectors, refine = exact re-ranking of {REFINE_K_FACTORS}·k PQ candidates; "
+        f"FAISS threads {faiss.omp_get_max_threads()}."
     )
     return result
 
@@ -269,15 +478,34 @@ def _rows(result: BenchResult, step: dict) -> None:
     result.add(f"{tag} flat build / RAM / disk",
                f"{step['flat_build_s']:.1f} s / {step['flat_ram_mb']:.0f} / {step['flat_disk_mb']:.0f} MiB")
     result.add(f"{tag} flat query p95", flat_p95, "ms")
-    result.add(f"{tag} HNSW build / RAM / disk",
-               f"{step['hnsw_build_s']:.1f} s / {step['hnsw_ram_mb']:.0f} / {step['hnsw_disk_mb']:.0f} MiB",
-               baseline=f"flat {step['flat_build_s']:.1f} s", ratio=ratio(step["hnsw_build_s"], step["flat_build_s"]))
-    for ef in HNSW_EF_SEARCH:
-        p95 = step[f"hnsw_ef{ef}_query_ms"]["p95_ms"]
-        result.add(f"{tag} HNSW ef={ef} query p95", p95, "ms", baseline=f"flat {flat_p95:.2f} ms",
-                   ratio=ratio(p95, flat_p95))
-        result.add(f"{tag} HNSW ef={ef} recall@10 vs flat", step[f"hnsw_ef{ef}_recall@10"])
+    if "hnsw_build_s" in step:
+        result.add(f"{tag} HNSW efC={step['hnsw_ef_construction']} build / RAM / disk",
+                   f"{step['hnsw_build_s']:.1f} s / {step['hnsw_ram_mb']:.0f} / {step['hnsw_disk_mb']:.0f} MiB",
+                   baseline=f"flat {step['flat_build_s']:.1f} s",
+                   ratio=ratio(step["hnsw_build_s"], step["flat_build_s"]))
+        for ef in HNSW_EF_SEARCH:
+            p95 = step[f"hnsw_ef{ef}_query_ms"]["p95_ms"]
+            result.add(f"{tag} HNSW ef={ef} query p95", p95, "ms", baseline=f"flat {flat_p95:.2f} ms",
+                       ratio=ratio(p95, flat_p95))
+            result.add(f"{tag} HNSW ef={ef} recall@10 vs flat", step[f"hnsw_ef{ef}_recall@10"])
+    ivf = step["ivfpq"]
+    result.add(f"{tag} {ivf['factory']} build / RAM / disk",
+               f"{step['ivfpq_build_s']:.1f} s (train {step['ivfpq_train_s']:.1f}) / {step['ivfpq_ram_mb']:.0f}"
+               f" / {step['ivfpq_disk_mb']:.0f} MiB",
+               baseline=f"flat {step['flat_build_s']:.1f} s", ratio=ratio(step["ivfpq_build_s"], step["flat_build_s"]))
+    for nprobe in IVF_NPROBE:
+        variants = [(f"ivfpq_nprobe{nprobe}", "IVF-PQ")] + [
+            (f"ivfpq_refine{f}_nprobe{nprobe}", f"IVF-PQ+refine {f}·k") for f in REFINE_K_FACTORS]
+        for key, label in variants:
+            p95 = step[f"{key}_query_ms"]["p95_ms"]
+            result.add(f"{tag} {label} nprobe={nprobe} query p95", p95, "ms", baseline=f"flat {flat_p95:.2f} ms",
+                       ratio=ratio(p95, flat_p95))
+            result.add(f"{tag} {label} nprobe={nprobe} recall@10 vs flat", step[f"{key}_recall@10"])
     if "bm25_build_s" in step:
-        result.add(f"{tag} BM25 build / RAM / disk",
-                   f"{step['bm25_build_s']:.1f} s / {step['bm25_ram_mb']:.0f} / {step['bm25_disk_mb']:.0f} MiB")
-        result.add(f"{tag} BM25 query p95", step["bm25_query_ms"]["p95_ms"], "ms")
+        fields = "1 field" if step["bm25_fields"] == 1 else "2 fields"
+        peak = step["bm25_peak_mb"]
+        result.add(f"{tag} BM25 ({fields}) build / RAM / peak / disk",
+                   f"{step['bm25_build_s']:.1f} s / {step['bm25_ram_mb']:.0f} / "
+                   f"{'?' if peak is None else f'{peak:.0f}'} / {step['bm25_disk_mb']:.0f} MiB")
+        result.add(f"{tag} BM25 query p50 / p95",
+                   f"{step['bm25_query_ms']['p50_ms']:.1f} / {step['bm25_query_ms']['p95_ms']:.1f}", "ms")
