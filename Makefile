@@ -12,6 +12,7 @@ export TRANSFORMERS_OFFLINE=1
 export HF_HUB_DISABLE_TELEMETRY=1
 export GRADIO_ANALYTICS_ENABLED=False
 export TOKENIZERS_PARALLELISM=false
+export ORT_DISABLE_TELEMETRY=1
 
 .PHONY: install models index run test browser bench clean-index
 

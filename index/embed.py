@@ -214,6 +214,7 @@ class SentenceTransformerEmbedder:
 def _load_onnx_session_cached(path: str, _stamp: tuple):
     import onnxruntime
 
+    onnxruntime.disable_telemetry_events()   # belt and braces: ORT_DISABLE_TELEMETRY is set by index.offline
     logger.info("Loading the ONNX embedding model %s", path)
     return onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
 

@@ -519,16 +519,20 @@ def model_folder(settings: Settings) -> Path:
     return Path(settings.model_cache_dir).expanduser() / MODEL_DIRNAME
 
 
-def read_build_info(folder: Path) -> dict | None:
-    """The build record of a folder, or None when there is none (not built by us, or half)."""
-    path = Path(folder) / BUILD_INFO_NAME
+def _read_record(path: Path) -> dict | None:
+    """A JSON build record, or None when missing or unreadable (then the thing is rebuilt)."""
     if not path.is_file():
         return None
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError:
-        logger.warning("Unreadable build record %s: the model will be rebuilt", path)
+        logger.warning("Unreadable build record %s: it will be rebuilt", path)
         return None
+
+
+def read_build_info(folder: Path) -> dict | None:
+    """The build record of a folder, or None when there is none (not built by us, or half)."""
+    return _read_record(Path(folder) / BUILD_INFO_NAME)
 
 
 @dataclass(frozen=True)
@@ -645,14 +649,7 @@ def onnx_int8_path(folder: Path) -> Path:
 
 def read_onnx_info(folder: Path) -> dict | None:
     """The ONNX build record of a model folder, or None when there is none."""
-    path = Path(folder) / ONNX_DIRNAME / ONNX_INFO_NAME
-    if not path.is_file():
-        return None
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError:
-        logger.warning("Unreadable ONNX build record %s: the ONNX file will be rebuilt", path)
-        return None
+    return _read_record(Path(folder) / ONNX_DIRNAME / ONNX_INFO_NAME)
 
 
 def onnx_is_up_to_date(folder: Path, info: dict | None, source_fingerprint: str) -> bool:

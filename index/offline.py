@@ -19,6 +19,7 @@ OFFLINE_ENV = {
     "GRADIO_ANALYTICS_ENABLED": "False",
     "TOKENIZERS_PARALLELISM": "false",
     "DO_NOT_TRACK": "1",
+    "ORT_DISABLE_TELEMETRY": "1",          # ONNX Runtime >= 1.29 uploads usage events on Linux unless set
 }
 
 
