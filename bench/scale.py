@@ -32,6 +32,7 @@ in the notes.
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import json
 import logging
@@ -81,6 +82,17 @@ SYNTHETIC_QUERIES = 150
 K = 10
 BATCH = 50_000
 MEMORY_HEADROOM = 0.7         # use at most this share of MemAvailable for one step
+
+
+def _settle() -> None:
+    """Collect garbage and hand freed heap memory back to the OS (glibc ``malloc_trim``), so the
+    next "RSS growth" reading starts from what is really in use: without it, memory freed by the
+    previous index is reused silently and the next index reads as ~0 (or negative) MiB."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError) as exc:       # not glibc: later readings may under-count
+        logger.debug("malloc_trim unavailable: %s", exc)
 
 
 def _sentences(text: str) -> list[str]:
@@ -176,7 +188,7 @@ def _first_vectors(base: np.ndarray, n: int, seed: int, count: int) -> np.ndarra
 def _flat_part(base: np.ndarray, n: int, queries: np.ndarray, seed: int, out: dict):
     import faiss
 
-    gc.collect()
+    _settle()
     before = rss_mb()
     started = time.perf_counter()
     flat = faiss.IndexFlatIP(base.shape[1])
@@ -199,7 +211,7 @@ def _ivfpq_part(base: np.ndarray, n: int, queries: np.ndarray, seed: int, flat, 
     train_n = min(n, IVF_TRAIN_PER_LIST * nlist)
     out["ivfpq"] = {"factory": f"IVF{nlist},PQ{IVF_PQ_M}np", "nlist": nlist, "train_vectors": train_n,
                     "refine_k_factors": list(REFINE_K_FACTORS)}
-    gc.collect()
+    _settle()
     before = rss_mb()
     started = time.perf_counter()
     # "np": no polysemous training (a code reordering only used by Hamming filtering; minutes to train)
@@ -236,7 +248,7 @@ def _hnsw_part(base: np.ndarray, n: int, queries: np.ndarray, seed: int, truth: 
                ef_construction: int, out: dict) -> None:
     import faiss
 
-    gc.collect()
+    _settle()
     before = rss_mb()
     started = time.perf_counter()
     hnsw = faiss.IndexHNSWFlat(base.shape[1], HNSW_M, faiss.METRIC_INNER_PRODUCT)
@@ -294,7 +306,7 @@ def lexical_step(texts: Sequence[str], n: int, queries: Sequence[str], seed: int
     if fields not in (1, 2):
         raise ValueError("fields must be 1 or 2")
     corpus = list(recombine(texts, n, seed))
-    gc.collect()
+    _settle()
     before = rss_mb()
     peak_ok = reset_peak_rss()
     started = time.perf_counter()
