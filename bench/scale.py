@@ -195,6 +195,7 @@ def _flat_part(base: np.ndarray, n: int, queries: np.ndarray, seed: int, out: di
     for chunk in synthetic_vectors(base, n, seed):
         flat.add(chunk)
     out["flat_build_s"] = time.perf_counter() - started
+    _settle()                                      # drop the generator's freed temporaries
     out["flat_ram_mb"] = rss_mb() - before
     out["flat_disk_mb"] = _disk_mb(flat)
     stats, truth = _query_latencies(flat, queries)
@@ -226,7 +227,7 @@ def _ivfpq_part(base: np.ndarray, n: int, queries: np.ndarray, seed: int, flat, 
     for chunk in synthetic_vectors(base, n, seed):
         ivfpq.add(chunk)
     out["ivfpq_build_s"] = time.perf_counter() - started
-    gc.collect()
+    _settle()
     out["ivfpq_ram_mb"] = rss_mb() - before
     out["ivfpq_disk_mb"] = _disk_mb(ivfpq)
     refined = faiss.IndexRefine(ivfpq, flat)       # borrows both; re-ranks with the raw vectors
@@ -257,6 +258,7 @@ def _hnsw_part(base: np.ndarray, n: int, queries: np.ndarray, seed: int, truth: 
         hnsw.add(chunk)
     out["hnsw_ef_construction"] = ef_construction
     out["hnsw_build_s"] = time.perf_counter() - started
+    _settle()
     out["hnsw_ram_mb"] = rss_mb() - before
     out["hnsw_disk_mb"] = _disk_mb(hnsw)
     for ef in HNSW_EF_SEARCH:
@@ -316,8 +318,9 @@ def lexical_step(texts: Sequence[str], n: int, queries: Sequence[str], seed: int
         lexical = bm25s.BM25(k1=1.5, b=0.75)
         lexical.index([tokenize_fields(text)[0] for text in corpus], show_progress=False)
     build_s = time.perf_counter() - started
-    ram = rss_mb() - before
     peak = peak_rss_mb() - before if peak_ok else None
+    _settle()                                      # the token lists are garbage now
+    ram = rss_mb() - before
     del corpus
     gc.collect()
     with tempfile.TemporaryDirectory() as tmp:
