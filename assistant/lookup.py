@@ -12,6 +12,12 @@ Two signals, combined by a tested rule (``combine_scores``):
 Each signal is min-max normalized to [0, 1]; the final score is
 ``W_LEXICAL * lexical + W_RETRIEVAL * retrieval`` (retrieval weight 0 when no retriever).
 
+A third rule comes before the scores: a question that **names a text** ("Luật tiếp công dân",
+"Pháp lệnh thực hiện dân chủ ở xã, phường, thị trấn") gets the records of that kind whose whole
+title the question covers (``named_matches``) first — a repealed one too, followed by the text that
+repealed or replaced it (``status_evidence["by"]``). A question that names no text is ranked by
+the scores alone, exactly as without this rule.
+
 Usage:
     >>> result = lookup("Văn bản nào quy định về giám sát, phản biện xã hội của Mặt trận?")  # doctest: +SKIP
     >>> result.directives[0].id                                                               # doctest: +SKIP
@@ -26,7 +32,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Protocol, Sequence
 
-from index.citations import find_citations
+from index.citations import KINDS, find_citations
+from index.lexical import strip_diacritics
 from index.registry import DirectiveRecord, Registry
 from index.settings import Settings
 
@@ -42,6 +49,14 @@ STOPWORDS = frozenset(
     "và của các cho về trong với theo là có được những một này đó nào gì văn bản quy định ở tại do từ"
     " đến như thì mà khi để bị việc đã sẽ đang nêu".split()
 )
+
+
+#: rapidfuzz ``partial_ratio`` from which a title counts as named by the question.
+NAMED_MIN_SCORE = 90.0
+#: Kind words that are also ordinary verbs/nouns ("quy định về …", "quyết định"): names only when capitalized.
+_VERB_LIKE_KINDS = frozenset({"Quy định", "Quyết định", "Hướng dẫn", "Kết luận", "Báo cáo", "Kế hoạch", "Thông báo"})
+#: A kind word right after these is part of another word: "pháp luật", "bộ luật", "dự luật".
+_NOT_A_KIND_AFTER = frozenset({"phap", "bo", "du"})
 
 
 class _Searcher(Protocol):
@@ -89,6 +104,100 @@ def tokens(text: str) -> list[str]:
     text = unicodedata.normalize("NFC", text).lower()
     syl = [s for s in re.findall(r"\w+", text) if s not in STOPWORDS and not s.isdigit()]
     return syl + [f"{a}_{b}" for a, b in zip(syl, syl[1:])]
+
+
+def fold_words(text: str) -> list[str]:
+    """Words without case, diacritics or punctuation: ``"Luật Tiếp công dân,"`` → ``["luat", "tiep", "cong", "dan"]``."""
+    return re.findall(r"\w+", strip_diacritics(unicodedata.normalize("NFC", text)).lower())
+
+
+_FOLDED_KINDS = [(k, fold_words(k)) for k in KINDS]
+
+
+@dataclass(frozen=True)
+class NamedText:
+    """The text a question names: its kind word and what follows it, folded ("Luật", "tiep cong dan")."""
+
+    kind: str
+    rest: str
+
+
+def named_text(question: str) -> NamedText | None:
+    """The first kind word of the question (``index.citations.KINDS``) used as a name, and the words after it.
+
+    "quy định", "quyết định" … are verbs too: they count only when written with a capital.
+    "pháp luật"/"bộ luật" are not "Luật".
+    """
+    originals = re.findall(r"\w+", unicodedata.normalize("NFC", question))
+    words = [fold_words(w)[0] for w in originals]
+    for i in range(len(words)):
+        for kind, kind_words in _FOLDED_KINDS:
+            if words[i:i + len(kind_words)] != kind_words:
+                continue
+            if i > 0 and words[i - 1] in _NOT_A_KIND_AFTER:
+                continue
+            if kind in _VERB_LIKE_KINDS and not originals[i][:1].isupper():
+                continue
+            rest = words[i + len(kind_words):]
+            return NamedText(kind, " ".join(rest)) if rest else None
+    return None
+
+
+def _title_words(title: str) -> str:
+    """Folded title without a leading kind word ("Luật thực hiện dân chủ …" → "thuc hien dan chu …")."""
+    words = fold_words(title)
+    for _, kind_words in _FOLDED_KINDS:
+        if words[:len(kind_words)] == kind_words:
+            return " ".join(words[len(kind_words):])
+    return " ".join(words)
+
+
+def title_named_score(title: str | None, named: NamedText) -> float | None:
+    """How well the question's words cover the *whole* title (rapidfuzz ``partial_ratio``), None below the bar.
+
+    The title must be at least two words and not longer than what the question says after the
+    kind word, so a question that names only part of a title ("… dân chủ ở xã") names nothing.
+    """
+    from rapidfuzz import fuzz
+
+    if not title:
+        return None
+    words = _title_words(title)
+    if len(words.split()) < 2 or len(words) > len(named.rest) + 2:
+        return None
+    score = fuzz.partial_ratio(words, named.rest)
+    return score if score >= NAMED_MIN_SCORE else None
+
+
+def named_matches(question: str, registry: Registry) -> list[tuple[str, float]]:
+    """Records of the kind the question names whose title it covers, best match first (ties: longer title)."""
+    named = named_text(question)
+    if named is None:
+        return []
+    found = []
+    for rec in registry.records().values():
+        if rec.suspect or not rec.kind.startswith(named.kind):
+            continue
+        score = title_named_score(rec.title, named)
+        if score is not None:
+            found.append((rec.id, score, len(rec.title or "")))
+    found.sort(key=lambda f: (-f[1], -f[2], f[0]))
+    return [(did, score) for did, score, _ in found]
+
+
+def _named_first(ranked: list[tuple[str, float]], named: list[tuple[str, float]],
+                 registry: Registry) -> list[tuple[str, float]]:
+    """Named records first (each repealed/replaced one followed by its successor), then the rest as ranked."""
+    score_of = dict(ranked)
+    head: list[str] = []
+    for did, _ in named:
+        if did not in head:
+            head.append(did)
+        rec = registry.get(did)
+        successor = (rec.status_evidence or {}).get("by") if rec.status in ("repealed", "replaced") else None
+        if successor and successor not in head and successor in registry and not registry.get(successor).suspect:
+            head.append(successor)
+    return [(did, score_of.get(did, 0.0)) for did in head] + [(i, s) for i, s in ranked if i not in head]
 
 
 def _profile(rec: DirectiveRecord, max_sentences: int = 60) -> str:
@@ -228,7 +337,12 @@ def lookup(question: str, k: int = 5, settings: Settings | None = None, registry
     if retriever is not None:
         hits = retriever.search(question, k=RETRIEVE_K)
         ret_scores, ret_evidence = retrieval_scores(hits, registry)
-    ranked = [(i, s) for i, s in combine_scores(lexical, ret_scores) if not registry.get(i).suspect][:k]
+    ranked = [(i, s) for i, s in combine_scores(lexical, ret_scores) if not registry.get(i).suspect]
+    named = named_matches(question, registry)
+    if named:
+        logger.debug("question names %s", named)
+        ranked = _named_first(ranked, named, registry)
+    ranked = ranked[:k]
     answers = []
     for did, score in ranked:
         rec = registry.get(did)

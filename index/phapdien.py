@@ -56,7 +56,7 @@ from index.schema import (
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["is_phapdien", "parse_phapdien", "parse_provenance", "ARTICLE_CODE"]
+__all__ = ["is_phapdien", "parse_phapdien", "parse_provenance", "main_law", "TopicLaw", "ARTICLE_CODE"]
 
 # "Điều 37.1.LQ.1." / "Điều 44.13.TT.10.16." — topic.subject.source-kind.numbers.
 ARTICLE_CODE = re.compile(r"Điều (\d+\.\d+\.[A-ZĐ]{2}\.(?:\d+\.)*\d+)\.")
@@ -150,6 +150,55 @@ def parse_provenance(text: str) -> LawProvenance | None:
         issuer=issuer,
         effective=effective,
     )
+
+
+@dataclass(frozen=True)
+class TopicLaw:
+    """The law a Pháp điển topic is built from: the source of the topic's own (``LQ``) articles.
+
+    A topic file consolidates one law (its articles coded ``Điều 35.4.LQ.n``) with the decrees
+    and circulars that implement it (``.NĐ.``, ``.TT.`` …) and the laws that amend it (named
+    only inside provenance lines, "được sửa đổi … bởi Điều 1 Luật số 97/2025/QH15"). Only the
+    law that the ``LQ`` articles come from is the topic's law, so only it may take the topic title.
+    """
+
+    law_kind: str          # "Luật"
+    law_number: str        # "75/2015/QH13"
+    articles: int          # LQ articles whose provenance names this law
+    of_articles: int       # LQ articles in the topic
+    first_article: str     # heading code of the first of them: "35.4.LQ.1"
+
+
+def main_law(provenance: dict[str, LawProvenance]) -> TopicLaw | None:
+    """The law most of the topic's ``LQ`` articles come from, if it holds a strict majority of them.
+
+    Args:
+        provenance: article heading title → provenance (``ParsedDocument.provenance``).
+
+    Returns:
+        None when the topic has no ``LQ`` article or no law holds more than half of them.
+
+    Example:
+        >>> p = LawProvenance("Điều 1", "Luật", "75/2015/QH13", None, None, None, "2016-01-01")
+        >>> main_law({"Điều 35.4.LQ.1. Phạm vi điều chỉnh": p}).law_number
+        '75/2015/QH13'
+    """
+    own: list[tuple[str, LawProvenance]] = []
+    for heading_title, p in provenance.items():
+        code = ARTICLE_CODE.match(heading_title)
+        if code and code.group(1).split(".")[2] == "LQ":
+            own.append((code.group(1), p))
+    if not own:
+        return None
+    counts: dict[str, int] = {}
+    for _, p in own:
+        counts[p.law_number] = counts.get(p.law_number, 0) + 1
+    number = max(counts, key=lambda n: counts[n])
+    if 2 * counts[number] <= len(own):
+        logger.debug("no law holds a majority of the LQ articles: %s", counts)
+        return None
+    first_code, first = next((c, p) for c, p in own if p.law_number == number)
+    return TopicLaw(first.law_kind, number, counts[number], len(own), first_code)
 
 
 def amended_by(text: str) -> str | None:
@@ -612,11 +661,10 @@ def _document_meta(
     provenance_text: dict[str, str],
 ) -> DocumentMeta:
     """Document-level metadata: the main law is the one of the ``.LQ.`` articles (else the first)."""
+    topic_law = main_law(provenance)
     main: LawProvenance | None = None
-    for heading_title, p in provenance.items():
-        if ".LQ." in heading_title.split(" ", 2)[1] and p.law_kind == "Luật":
-            main = p
-            break
+    if topic_law is not None:
+        main = next(p for p in provenance.values() if p.law_number == topic_law.law_number)
     if main is None and provenance:
         main = next(iter(provenance.values()))
 

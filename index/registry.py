@@ -16,6 +16,16 @@ Status is set only from corpus evidence:
   the Pháp điển only consolidates provisions in force) and no repeal clause names it;
 * otherwise ``unknown``.
 
+Titles, strongest evidence first (the record's ``title_evidence`` says which one was used):
+
+* the law's own provenance line ("Luật số 35/2013/QH13 Hòa giải ở cơ sở ngày …");
+* the title of the Pháp điển topic the law is the main law of (``index.phapdien.main_law``: the
+  law the topic's ``LQ`` articles come from, e.g. 75/2015/QH13 ← "Mặt trận Tổ quốc Việt Nam",
+  whose provenance lines are all short-form); amending laws named inside provenance lines never
+  get it. A topic title that disagrees with the provenance title is kept as a ``title`` conflict;
+* the title stated where a governing (Pháp điển) text cites the document;
+* the title reports cite it with most often.
+
 Usage:
     >>> reg = build_registry([("a.txt", "Chỉ thị số 33/CT-TTg ngày 26/11/2021 của Thủ tướng Chính phủ")])
     >>> reg.get("33/CT-TTg").date
@@ -40,11 +50,14 @@ from index.citations import (
     normalize_for_citations,
     parse_date,
 )
-from index.schema import ParsedDocument, content_hash
+from index.lexical import strip_diacritics
+from index.phapdien import is_phapdien, main_law, parse_phapdien
+from index.schema import NormalizedText, ParsedDocument, content_hash
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+#: 2: per-source Pháp điển topic titles (``TopicTitle``); records carry ``title_evidence``.
+FORMAT_VERSION = 2
 REGISTRY_FILENAME = "registry.json"
 
 _HEADING_RE = re.compile(
@@ -86,6 +99,28 @@ class StatusFact:
 
 
 @dataclass(frozen=True)
+class TopicTitle:
+    """A Pháp điển topic file names its main law: "Mặt trận Tổ quốc Việt Nam" is Luật 75/2015/QH13.
+
+    Evidence kept with it: where the topic title is written and how many of the topic's own
+    (``LQ``) articles carry the law in their provenance line.
+    """
+
+    law_id: str            # "75/2015/QH13"
+    title: str             # "Mặt trận Tổ quốc Việt Nam"
+    source: str            # "phapdien/mat-tran-to-quoc-viet-nam.md"
+    line: int              # the line the topic title is written on
+    text: str              # that line: "title: Mặt trận Tổ quốc Việt Nam"
+    articles: int          # LQ articles whose provenance names the law
+    of_articles: int       # LQ articles in the topic
+    first_article: str     # "35.4.LQ.1"
+
+
+class RegistryFormatError(ValueError):
+    """A persisted registry written by another version of this module (rebuilt by ``load_or_build``)."""
+
+
+@dataclass(frozen=True)
 class DirectiveRecord:
     """Everything the corpus says about one directive."""
 
@@ -101,6 +136,7 @@ class DirectiveRecord:
     mentions: tuple[Mention, ...]
     suspect: bool = False           # a near-duplicate id far less attested than its twin
     governing: bool = False         # contained in the corpus (Pháp điển), not only cited
+    title_evidence: dict[str, Any] | None = None  # where the title comes from (see module docstring)
 
     @property
     def citation(self) -> str:
@@ -119,9 +155,14 @@ class DirectiveRecord:
                 parts.append("về" + t[2:])
             else:
                 first = t.split(" ", 1)[0]
-                lower = first.lower() if first[1:].islower() or len(first) == 1 else first
+                lower = first.lower() if (first[1:].islower() or len(first) == 1) and not _names_proper(t) else first
                 parts.append(f"về {lower}{t[len(first):]}")
         return " ".join(parts)
+
+
+def _names_proper(title: str) -> bool:
+    """"Mặt trận Tổ quốc Việt Nam", "Hội Nông dân …": a capital in the next two words means a proper name."""
+    return any(w[:1].isupper() for w in title.split()[1:3])
 
 
 @dataclass
@@ -129,6 +170,27 @@ class _SourceEntry:
     content_hash: str
     mentions: list[Mention] = field(default_factory=list)
     facts: list[StatusFact] = field(default_factory=list)
+    topics: list[TopicTitle] = field(default_factory=list)
+
+
+def _topic_titles(source: str, lines: list[str], hash_: str) -> list[TopicTitle]:
+    """The main law of a Pháp điển topic file and the topic's title (empty for any other file)."""
+    normalized = NormalizedText(source, tuple(lines))
+    if not is_phapdien(normalized):
+        return []
+    doc = parse_phapdien(normalized, hash_)
+    law = main_law(doc.provenance)
+    title = doc.meta.title
+    if law is None or not title:
+        return []
+    refs = [r for r in find_citations(f"{law.law_kind} số {law.law_number}") if r.canonical_id]
+    if not refs:
+        logger.warning("%s: main law %s %s not understood as a reference", source, law.law_kind, law.law_number)
+        return []
+    written = {f"title: {title}", f"# {title}"}
+    lineno = next((i for i, line in enumerate(lines, 1) if line.strip() in written), 0)
+    return [TopicTitle(refs[0].canonical_id, title, source, lineno, lines[lineno - 1].strip() if lineno else title,
+                       law.articles, law.of_articles, law.first_article)]
 
 
 def _sections_by_line(lines: list[str]) -> list[str]:
@@ -248,7 +310,8 @@ class Registry:
                 sentence=_sentence_around(text, *r.span), raw=r.raw, kind=r.kind, date=r.date,
                 issuer=r.issuer, title=r.title, article=r.article, effective=r.effective,
             ))
-        self._sources[source] = _SourceEntry(hash_, mentions, _status_facts(source, text, refs))
+        self._sources[source] = _SourceEntry(hash_, mentions, _status_facts(source, text, refs),
+                                             _topic_titles(source, lines, hash_))
         self._records = None
         logger.debug("registry: %s → %d mentions", source, len(mentions))
         return True
@@ -320,7 +383,8 @@ class Registry:
         return {
             "format": FORMAT_VERSION,
             "sources": {s: {"content_hash": e.content_hash, "mentions": [asdict(m) for m in e.mentions],
-                            "facts": [asdict(f) for f in e.facts]} for s, e in sorted(self._sources.items())},
+                            "facts": [asdict(f) for f in e.facts], "topics": [asdict(t) for t in e.topics]}
+                        for s, e in sorted(self._sources.items())},
             "directives": {k: _record_json(v) for k, v in sorted(self.records().items())},
         }
 
@@ -334,13 +398,19 @@ class Registry:
 
     @classmethod
     def load(cls, path: Path) -> "Registry":
+        """Read a saved registry.
+
+        Raises:
+            RegistryFormatError: the file was written by another format version.
+        """
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         if data.get("format") != FORMAT_VERSION:
-            raise ValueError(f"registry {path}: format {data.get('format')} != {FORMAT_VERSION}; rebuild it")
+            raise RegistryFormatError(f"registry {path}: format {data.get('format')} != {FORMAT_VERSION}; rebuild it")
         reg = cls()
         for s, e in data["sources"].items():
             reg._sources[s] = _SourceEntry(e["content_hash"], [Mention(**m) for m in e["mentions"]],
-                                           [StatusFact(**f) for f in e["facts"]])
+                                           [StatusFact(**f) for f in e["facts"]],
+                                           [TopicTitle(**t) for t in e["topics"]])
         return reg
 
 
@@ -379,9 +449,13 @@ def _aggregate(sources: dict[str, _SourceEntry]) -> dict[str, DirectiveRecord]:
         for m in entry.mentions:
             by_id[_mention_id(m)].append(m)
     facts: dict[str, list[StatusFact]] = defaultdict(list)
+    topics: dict[str, list[TopicTitle]] = defaultdict(list)
     for entry in sources.values():
         for f in entry.facts:
             facts[f.target_id].append(f)
+        for t in entry.topics:
+            topics[t.law_id].append(t)
+    governing_sources = {s for s, e in sources.items() if any(m.article for m in e.mentions)}
 
     groups: dict[str, list[str]] = defaultdict(list)
     for did in by_id:
@@ -409,8 +483,9 @@ def _aggregate(sources: dict[str, _SourceEntry]) -> dict[str, DirectiveRecord]:
         distinct_issuers = {_issuer_core(i) for i in issuers}
         if len(distinct_issuers) > 1:
             conflicts.append({"field": "issuer", "values": sorted(distinct_issuers)})
-        titles = [m.title for m in prov if m.title] or [m.title for m in cited if m.title]
-        title = _pick(titles)
+        title, title_evidence, title_conflict = _title_of(prov, cited, topics.get(did, []), governing_sources)
+        if title_conflict:
+            conflicts.append(title_conflict)
         # near-duplicates: same number and type one year apart (a likely typo), or QĐ/QĐi variants
         twins = [t for t in groups[_dedup_key(did)] if t != did
                  and (_year_of(t) is None or abs((_year_of(t) or 0) - (_year_of(did) or 0)) == 1)]
@@ -440,9 +515,53 @@ def _aggregate(sources: dict[str, _SourceEntry]) -> dict[str, DirectiveRecord]:
             id=did, kind=_pick([m.kind for m in (prov or mentions)]) or mentions[0].kind,
             symbol_text=_symbol_of(did), issuer=issuer, date=date, title=title, status=status,
             status_evidence=evidence, conflicts=tuple(conflicts), mentions=tuple(mentions),
-            suspect=suspect, governing=bool(prov),
+            suspect=suspect, governing=bool(prov), title_evidence=title_evidence,
         )
     return records
+
+
+def _title_key(title: str) -> str:
+    """Titles compared without case, diacritics, punctuation or a leading kind word ("Luật …")."""
+    folded = re.sub(r"\W+", " ", strip_diacritics(title).lower()).strip()
+    return re.sub(r"^luat ", "", folded)
+
+
+def _title_of(prov: list[Mention], cited: list[Mention], topics: list[TopicTitle],
+              governing_sources: set[str]) -> tuple[str | None, dict[str, Any] | None, dict[str, Any] | None]:
+    """(title, its evidence, a ``title`` conflict or None), strongest evidence first (module docstring)."""
+    topic = topics[0] if topics else None
+    topic_evidence = None
+    if topic is not None:
+        topic_evidence = {"from": "phapdien_topic", "source": topic.source, "line": topic.line, "text": topic.text,
+                          "article": topic.first_article, "articles": topic.articles,
+                          "of_articles": topic.of_articles}
+    prov_titles = [m.title for m in prov if m.title]
+    if prov_titles:
+        title = _pick(prov_titles)
+        m = next(m for m in prov if m.title == title)
+        evidence = {"from": "provenance", "source": m.source, "line": m.line, "text": m.sentence[:300]}
+        differing = [t for t in topics if _title_key(t.title) != _title_key(title)]
+        conflict = None
+        if differing:
+            conflict = {"field": "title", "values": [
+                {"value": title, "from": "provenance", "source": m.source, "line": m.line}] + [
+                {"value": t.title, "from": "phapdien_topic", "source": t.source, "line": t.line} for t in differing]}
+        return title, evidence, conflict
+    if topic is not None:
+        conflict = None
+        others = [t for t in topics[1:] if _title_key(t.title) != _title_key(topic.title)]
+        if others:
+            conflict = {"field": "title", "values": [
+                {"value": t.title, "from": "phapdien_topic", "source": t.source, "line": t.line}
+                for t in [topic, *others]]}
+        return topic.title, topic_evidence, conflict
+    for pool in ([m for m in cited if m.source in governing_sources], cited):
+        titles = [m.title for m in pool if m.title]
+        if titles:
+            title = _pick(titles)
+            m = next(m for m in pool if m.title == title)
+            return title, {"from": "citation", "source": m.source, "line": m.line, "text": m.sentence[:300]}, None
+    return None, None, None
 
 
 def _mention_id(m: Mention) -> str:
@@ -496,7 +615,12 @@ def corpus_files(corpus_root: Path, ignore: Iterable[str] = ("SOURCES.md", "READ
 def load_or_build(settings: Any, rebuild: bool = False) -> Registry:
     """The registry at ``settings.index_dir / registry.json``, refreshed against the corpus."""
     path = Path(settings.index_dir) / REGISTRY_FILENAME
-    reg = Registry.load(path) if path.exists() and not rebuild else Registry()
+    reg = Registry()
+    if path.exists() and not rebuild:
+        try:
+            reg = Registry.load(path)
+        except RegistryFormatError as exc:
+            logger.info("%s; rebuilding it from the corpus", exc)
     files = corpus_files(settings.corpus_dir, settings.ignore_names)
     present = {p.relative_to(settings.corpus_dir).as_posix() for p in files}
     changed = False
