@@ -329,7 +329,9 @@ def _end_of_symbol(m: re.Match[str]) -> int:
     return m.end("bnum")
 
 
-_STOP_AFTER_TITLE = re.compile(r"[;:”\"]|\.(?=\s|$)|\n\s*\n\s*(?:[-+•]|\d+\.|[IVX]+\.)")
+#: Where an unquoted title ends: punctuation, a new list item, or the clause's predicate
+#: ("Pháp lệnh số 34/2007/PL-UBTVQH11 về thực hiện dân chủ ở xã, phường, thị trấn hết hiệu lực …").
+_STOP_AFTER_TITLE = re.compile(r"[;:”\"]|\.(?=\s|$)|\n\s*\n\s*(?:[-+•]|\d+\.|[IVX]+\.)|\s+hết\s+hiệu\s+lực\b")
 
 
 def _title_after(text: str, pos: int, next_ref_start: int, provenance: bool) -> str | None:

@@ -130,3 +130,80 @@ def test_lookup_to_json_is_the_cli_payload(registry, no_index):
 
     res = lookup("hương ước, quy ước của cộng đồng dân cư", k=2, settings=no_index, registry=registry)
     assert lookup_to_json(res) == res.to_json() and res.directives[0].id == "61/2023/NĐ-CP"
+
+
+# --- a question that names a text ----------------------------------------------------------------
+
+def test_named_text_reads_the_kind_word_and_what_follows():
+    from assistant.lookup import NamedText, named_text
+
+    assert named_text("Luật tiếp công dân") == NamedText("Luật", "tiep cong dan")
+    assert named_text("luat tiep cong dan") == NamedText("Luật", "tiep cong dan")
+    assert named_text("Văn bản nào hướng dẫn Thông tư liên tịch số 46") == NamedText("Thông tư liên tịch", "so 46")
+    # "quy định"/"hướng dẫn" written small are verbs; "pháp luật" is not the kind "Luật"
+    assert named_text("Văn bản nào quy định về giám sát, phản biện xã hội của Mặt trận?") is None
+    assert named_text("Tuyên truyền pháp luật về dân chủ trực tiếp") is None
+    assert named_text("Luật") is None
+
+
+def test_title_named_only_when_the_question_covers_all_of_it():
+    from assistant.lookup import NamedText, title_named_score
+
+    named = NamedText("Pháp lệnh", "thuc hien dan chu o xa")
+    assert title_named_score("thực hiện dân chủ ở xã, phường, thị trấn", named) is None   # only part named
+    assert title_named_score("thực hiện dân chủ ở xã", named) == 100.0
+    assert title_named_score("Luật thực hiện dân chủ ở cơ sở", NamedText("Luật", "thuc hien dan chu o co so")) == 100.0
+    assert title_named_score(None, named) is None
+
+
+NAMED = {
+    "Luật tiếp công dân": "42/2013/QH13",
+    "Pháp lệnh thực hiện dân chủ ở xã, phường, thị trấn": "34/2007/PL-UBTVQH11",
+    "Luật Mặt trận Tổ quốc Việt Nam": "75/2015/QH13",
+}
+
+
+@pytest.mark.parametrize("question", sorted(NAMED))
+def test_named_text_ranks_first(registry, no_index, question):
+    top = lookup(question, k=3, settings=no_index, registry=registry).to_json()["directives"][0]
+    assert top["id"] == NAMED[question] and top["title"]
+
+
+def test_named_repealed_text_first_with_status_then_what_repealed_it(registry, no_index):
+    out = lookup("Pháp lệnh thực hiện dân chủ ở xã, phường, thị trấn", k=3, settings=no_index,
+                 registry=registry).to_json()
+    first, second = out["directives"][:2]
+    assert first["status"] == "repealed"
+    assert (first["status_evidence"]["by"], first["status_evidence"]["article"]) == ("10/2022/QH15", "Điều 90")
+    assert second["id"] == "10/2022/QH15" and second["status"] == "in_force"
+
+
+def test_questions_naming_no_text_keep_their_ranking(registry, no_index, monkeypatch):
+    """Only the eval questions that name a text (kind word + its whole title) see the rule; the rest rank as before."""
+    import assistant.lookup as lookup_module
+
+    named_rows = {r["question"] for r in EVAL if lookup_module.named_matches(r["question"], registry)}
+    # lines 5 (Kết luận … Ban Bí thư), 22 (Luật quy định … dân chủ ở cơ sở), 28 (Pháp lệnh cũ …), 29 (Chỉ thị … Tỉnh ủy)
+    assert [i + 1 for i, r in enumerate(EVAL) if r["question"] in named_rows and r.get("type") != "named"] == [
+        5, 22, 28, 29]
+    questions = [r["question"] for r in EVAL]
+    with_rule = [[d.id for d in lookup(q, k=5, settings=no_index, registry=registry).directives] for q in questions]
+    monkeypatch.setattr(lookup_module, "named_matches", lambda question, reg: [])
+    without = [[d.id for d in lookup(q, k=5, settings=no_index, registry=registry).directives] for q in questions]
+    for row, a, b in zip(EVAL, with_rule, without):
+        if row["question"] in named_rows:
+            assert a[0] in row["gold"], row
+        else:
+            assert a == b, row
+
+
+@pytest.mark.slow
+def test_named_text_ranks_first_with_real_index(registry, real_index):
+    """The questions clerks typed, through the hybrid retriever, where the named text was not first before."""
+    from assistant.retrieve import get_retriever
+
+    retriever = get_retriever(real_index.settings, real_index.embedder)
+    for question, gold in NAMED.items():
+        ids = [d.id for d in lookup(question, k=3, settings=real_index.settings, registry=registry,
+                                    retriever=retriever).directives]
+        assert ids[0] == gold, (question, ids)

@@ -107,3 +107,30 @@ def test_phapdien_provenance_line():
         "10/2022/QH15", "Luật", "Điều 1", "2022-11-10", "Quốc hội", "thực hiện dân chủ ở cơ sở", "2023-07-01")
     (r,) = find_citations("(Điều 90 Luật số 10/2022/QH15, có hiệu lực thi hành kể từ ngày 01/07/2023)")
     assert (r.article, r.date, r.effective) == ("Điều 90", None, "2023-07-01")
+
+
+def test_titles_of_phap_lenh_34_are_what_the_seeds_write(seed_paths):
+    """The odd titles mentions give Pháp lệnh 34/2007 are the reports' own wording, not a parser slip.
+
+    Seed 003 writes it with the 2022 Law's title across a line break ("… về thực hiện \\n\\ndân chủ ở cơ sở,
+    Nghị quyết số 25-NQ/TW"); seed 004 shortens it ("… về thực hiện dân chủ ở xã; Pháp luật về …").
+    """
+    text3, refs3 = _seed_refs(seed_paths, "003_6c84fea0602fb7f4.txt")
+    (r3,) = [r for r in refs3 if r.canonical_id == "34/2007/PL-UBTVQH11" and line_of(text3, r.span[0]) == 398]
+    assert r3.title == "thực hiện dân chủ ở cơ sở"
+    text4, refs4 = _seed_refs(seed_paths, "004_bf2fac1579fa6850.txt")
+    (r4,) = [r for r in refs4 if line_of(text4, r.span[0]) == 535]
+    assert (r4.canonical_id, r4.title) == ("34/2007/PL-UBTVQH11", "thực hiện dân chủ ở xã")
+
+
+def test_title_stops_before_the_repeal_predicate():
+    # corpus/phapdien/tiep-cong-dan.md line 3252
+    text = ("Những quy định về tiếp công dân tại Chương V của Nghị định số 75/2012/NĐ-CP ngày 03 tháng 10 năm 2012 "
+            "quy định chi tiết một số điều của Luật Khiếu nại và Nghị định số 89/CP ngày 07 tháng 8 năm 1997 của "
+            "Chính phủ ban hành Quy chế tổ chức tiếp công dân hết hiệu lực thi hành kể từ ngày Nghị định này có "
+            "hiệu lực thi hành.")
+    ref = next(r for r in find_citations(text) if r.canonical_id == "89/CP")
+    assert ref.title == "Quy chế tổ chức tiếp công dân"
+    (ref,) = find_citations("2. Pháp lệnh số 34/2007/PL-UBTVQH11 về thực hiện dân chủ ở xã, phường, thị trấn\n"
+                            "hết hiệu lực kể từ ngày Luật này có hiệu lực thi hành.")
+    assert ref.title == "thực hiện dân chủ ở xã, phường, thị trấn"

@@ -16,7 +16,7 @@ import pytest
 
 from index.load import load_file
 from index.normalize import normalize_vietnamese
-from index.phapdien import ARTICLE_CODE, is_phapdien, parse_phapdien, parse_provenance
+from index.phapdien import ARTICLE_CODE, TopicLaw, is_phapdien, main_law, parse_phapdien, parse_provenance
 from index.schema import LawProvenance, NormalizedText, ParsedDocument
 
 FILES = {
@@ -268,3 +268,31 @@ def test_hand_built_minimal_file_without_index():
 def test_text_without_articles_is_refused():
     with pytest.raises(ValueError, match="no Pháp điển article"):
         parse_phapdien(NormalizedText("x.md", ("# Tiêu đề", "Chỉ có một đoạn.")), "h")
+
+
+def _prov(number: str, kind: str = "Luật") -> LawProvenance:
+    return LawProvenance("Điều 1", kind, number, None, None, None, None)
+
+
+def test_main_law_is_the_majority_source_of_the_lq_articles():
+    provenance = {
+        "Điều 35.4.NĐ.1.1. Phạm vi": _prov("64/2008/NĐ-CP", "Nghị định"),   # not an LQ article: ignored
+        "Điều 35.4.LQ.1. Mặt trận": _prov("75/2015/QH13"),
+        "Điều 35.4.LQ.2. Quyền": _prov("75/2015/QH13"),
+        "Điều 35.4.LQ.3. Tổ chức": _prov("97/2025/QH15"),
+    }
+    assert main_law(provenance) == TopicLaw("Luật", "75/2015/QH13", 2, 3, "35.4.LQ.1")
+    # one against one: no law holds a majority, so none is the topic's law
+    del provenance["Điều 35.4.LQ.2. Quyền"]
+    assert main_law(provenance) is None
+    assert main_law({"Điều 35.4.NĐ.1.1. Phạm vi": _prov("64/2008/NĐ-CP", "Nghị định")}) is None
+
+
+def test_main_law_of_the_bundled_topics(parsed):
+    laws = {name: main_law(doc.provenance) for name, (_, doc, _) in parsed.items()}
+    assert {n: (t.law_number, t.articles, t.of_articles) for n, t in laws.items()} == {
+        "hoa-giai-o-co-so.md": ("35/2013/QH13", 33, 33),
+        "mat-tran-to-quoc-viet-nam.md": ("75/2015/QH13", 41, 41),
+        "thuc-hien-dan-chu-o-co-so.md": ("10/2022/QH15", 91, 91),
+        "tiep-cong-dan.md": ("42/2013/QH13", 36, 36),
+    }

@@ -87,3 +87,111 @@ def test_load_or_build_persists_next_to_index(tmp_path):
     assert (settings.index_dir / "registry.json").exists() and "217-QĐ/TW" in reg
     (corpus / "x.txt").unlink()
     assert len(load_or_build(settings)) == 0
+
+
+# --- titles: Pháp điển topic title for the topic's main law ------------------------------------------
+
+TOPIC = """---
+title: Mặt trận Tổ quốc Việt Nam
+---
+
+## VĂN BẢN
+# Mặt trận Tổ quốc Việt Nam
+
+Chương I
+
+NHỮNG QUY ĐỊNH CHUNG
+
+Điều 35.4.LQ.1. Mặt trận Tổ quốc Việt Nam
+
+(Điều 1 Luật số 75/2015/QH13, có hiệu lực thi hành kể từ ngày 01/01/2016, có nội dung được sửa đổi, \
+có nội dung được bổ sung bởi Điều 1 Luật số 97/2025/QH15 có hiệu lực thi hành kể từ ngày 01/07/2025)
+
+Mặt trận Tổ quốc Việt Nam là tổ chức liên minh chính trị.
+
+Điều 35.4.LQ.2. Quyền và trách nhiệm của Mặt trận
+
+(Điều 2 Luật số 75/2015/QH13, có hiệu lực thi hành kể từ ngày 01/01/2016)
+
+Mặt trận có quyền và trách nhiệm theo quy định của Luật này.
+
+Điều 35.4.NĐ.2.1. Phạm vi điều chỉnh
+
+(Điều 1 Nghị định số 64/2008/NĐ-CP Về vận động, tiếp nhận, phân phối và sử dụng các nguồn đóng góp tự nguyện \
+ngày 14/05/2008 của Chính phủ, có hiệu lực thi hành kể từ ngày 04/06/2008)
+
+Nghị định này quy định việc vận động, tiếp nhận các nguồn đóng góp tự nguyện.
+"""
+
+
+def test_main_law_of_a_topic_takes_the_topic_title_with_evidence():
+    reg = build_registry([("phapdien/mt.md", TOPIC)])
+    law = reg.get("75/2015/QH13")
+    assert law.title == "Mặt trận Tổ quốc Việt Nam"
+    assert law.title_evidence == {"from": "phapdien_topic", "source": "phapdien/mt.md", "line": 2,
+                                  "text": "title: Mặt trận Tổ quốc Việt Nam", "article": "35.4.LQ.1",
+                                  "articles": 2, "of_articles": 2}
+    assert law.citation == "Luật số 75/2015/QH13 của Quốc hội về Mặt trận Tổ quốc Việt Nam"
+    # the amending law named inside a provenance line gets no title; the decree keeps its own
+    assert reg.get("97/2025/QH15").title is None and reg.get("97/2025/QH15").title_evidence is None
+    decree = reg.get("64/2008/NĐ-CP")
+    assert decree.title.startswith("Về vận động, tiếp nhận") and decree.title_evidence["from"] == "provenance"
+
+
+def test_topic_title_disagreeing_with_the_provenance_title_is_a_conflict():
+    text = TOPIC.replace("title: Mặt trận Tổ quốc Việt Nam", "title: Mặt trận").replace(
+        "# Mặt trận Tổ quốc Việt Nam", "# Mặt trận").replace(
+        "(Điều 2 Luật số 75/2015/QH13,",
+        "(Điều 2 Luật số 75/2015/QH13 Mặt trận Tổ quốc Việt Nam ngày 09/06/2015 của Quốc hội,")
+    law = build_registry([("phapdien/mt.md", text)]).get("75/2015/QH13")
+    assert law.title == "Mặt trận Tổ quốc Việt Nam" and law.title_evidence["from"] == "provenance"
+    (conflict,) = [c for c in law.conflicts if c["field"] == "title"]
+    assert [(v["value"], v["from"], v["line"]) for v in conflict["values"]] == [
+        ("Mặt trận Tổ quốc Việt Nam", "provenance", 20), ("Mặt trận", "phapdien_topic", 2)]
+
+
+def test_bundled_topic_laws_have_titles(registry):
+    law = registry.get("75/2015/QH13")
+    assert law.title == "Mặt trận Tổ quốc Việt Nam"
+    ev = law.title_evidence
+    assert (ev["source"], ev["line"], ev["articles"], ev["of_articles"]) == (
+        "phapdien/mat-tran-to-quoc-viet-nam.md", 3, 41, 41)
+    assert registry.get("97/2025/QH15").title is None          # amends 75/2015, never titled by the topic
+    assert registry.get("42/2013/QH13").title == "Tiếp công dân"
+    assert not [c for r in registry.records().values() for c in r.conflicts if c["field"] == "title"]
+
+
+def test_title_stated_by_a_governing_text_outranks_reports():
+    governing = ("Điều 1.1.LQ.90. Hiệu lực thi hành\n\n(Điều 90 Luật số 10/2022/QH15, có hiệu lực thi hành kể từ "
+                 "ngày 01/07/2023)\n\n2. Pháp lệnh số 34/2007/PL-UBTVQH11 về thực hiện dân chủ ở xã, phường, thị "
+                 "trấn hết hiệu lực kể từ ngày Luật này có hiệu lực thi hành.\n")
+    report = "Thực hiện Pháp lệnh số 34/2007/PL-UBTVQH11 về thực hiện dân chủ ở cơ sở; và tiếp tục.\n"
+    reg = build_registry([("a.txt", report), ("b.txt", report), ("phapdien/x.md", governing)])
+    rec = reg.get("34/2007/PL-UBTVQH11")
+    assert rec.title == "thực hiện dân chủ ở xã, phường, thị trấn"
+    assert (rec.title_evidence["from"], rec.title_evidence["source"]) == ("citation", "phapdien/x.md")
+    # without the governing text, the reports' (wrong) title is all the corpus says
+    assert build_registry([("a.txt", report)]).get("34/2007/PL-UBTVQH11").title == "thực hiện dân chủ ở cơ sở"
+
+
+def test_registry_of_an_older_format_is_rebuilt(tmp_path):
+    import json
+
+    from index.registry import RegistryFormatError
+
+    corpus = tmp_path / "corpus"
+    (corpus / "phapdien").mkdir(parents=True)
+    (corpus / "phapdien" / "mt.md").write_text(TOPIC, encoding="utf-8")
+    settings = Settings(corpus_dir=corpus, data_dir=tmp_path / "data")
+    path = settings.index_dir / "registry.json"
+    load_or_build(settings)
+    old = json.loads(path.read_text(encoding="utf-8"))
+    old["format"] = 1
+    for entry in old["sources"].values():
+        del entry["topics"]
+    path.write_text(json.dumps(old, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(RegistryFormatError):
+        Registry.load(path)
+    reg = load_or_build(settings)       # same corpus hash, but the old file lacks topics: rebuilt
+    assert reg.get("75/2015/QH13").title == "Mặt trận Tổ quốc Việt Nam"
+    assert json.loads(path.read_text(encoding="utf-8"))["format"] == 2
