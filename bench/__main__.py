@@ -35,6 +35,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out-dir", type=Path, default=RESULTS_DIR, help="folder for the JSON results")
     parser.add_argument("--data-dir", type=Path, default=None, help="project data folder (default: settings)")
     parser.add_argument("--scale-sizes", default="", help="override the scale sizes, e.g. 10000,100000")
+    parser.add_argument("--scale-parts", default="", help="scale: only these parts, dense and/or bm25")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     selected = [name.strip() for name in args.only.split(",") if name.strip()] or list(BENCHMARKS)
@@ -72,6 +73,11 @@ def main(argv: list[str] | None = None) -> int:
                        results_dir=args.out_dir)
     if args.scale_sizes:
         ctx.scale_sizes = tuple(int(s) for s in args.scale_sizes.split(","))
+    if args.scale_parts:
+        ctx.scale_parts = tuple(part.strip() for part in args.scale_parts.split(",") if part.strip())
+        unknown = set(ctx.scale_parts) - {"dense", "bm25"}
+        if unknown:
+            raise SystemExit(f"unknown --scale-parts {sorted(unknown)}; choose from dense, bm25")
     results = []
     for name in args.selected:
         logger.info("running %s", name)

@@ -339,6 +339,7 @@ class BenchContext:
     quick: bool = False
     work_dir: Path = Path("data") / "bench-work"
     scale_sizes: tuple[int, ...] | None = None     # None: the scale benchmark's defaults
+    scale_parts: tuple[str, ...] | None = None     # "dense", "bm25"; None: both
     results_dir: Path = RESULTS_DIR                # where plots go, next to the JSON
     _embedder: Any = None
     _index_settings: Any = None

@@ -42,7 +42,8 @@ import re
 import tempfile
 import time
 from pathlib import Path
-from typing import Iterator, Sequence
+from array import array
+from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -77,6 +78,8 @@ PQ_TRAIN_PER_CENTROID = 64       # PQ k-means sample: 64·256 residuals (FAISS's
 PQ_TRAIN_ITERATIONS = 10          # k-means iterations per sub-quantizer (FAISS default 25)
 REFINE_K_FACTORS = (16, 64)       # exact re-ranking of 16·k / 64·k PQ candidates (4·k gave recall ≈ 0.7)
 BM25_BUDGET_S = 1500.0            # longest BM25 build one scale step may take
+BM25_PEAK_MB_PER_CHUNK = 0.05     # LexicalIndex.build's peak without a previous size (3.8 GiB at 100k)
+BM25_STREAMED_MB_PER_CHUNK = 0.01 # the streamed build's peak without a previous size (estimate)
 NOISE_SIGMA = 0.01            # per dimension; ‖noise‖ ≈ 0.2 for d = 384
 SYNTHETIC_QUERIES = 150
 K = 10
@@ -293,77 +296,115 @@ def dense_step(base: np.ndarray, n: int, queries: np.ndarray, seed: int,
     return out
 
 
-def lexical_step(texts: Sequence[str], n: int, queries: Sequence[str], seed: int, fields: int = 2) -> dict:
-    """The project's BM25 over ``n`` recombined passages: both fields (``index.lexical.LexicalIndex``),
-    or with ``fields=1`` only the accented one (same tokenization, same bm25s parameters), for a
-    size where both do not fit in time or memory.
+def _streamed_bm25_fields(passages: Iterable[str]) -> tuple[Any, Any, int]:
+    """Both BM25 fields built from token ids, one passage tokenized at a time.
 
-    ``bm25_ram_mb`` is the RSS growth once built (the index), ``bm25_peak_mb`` the peak growth
-    while building (token lists of every passage are alive then).
+    Same tokenization (``tokenize_fields``) and bm25s parameters as ``LexicalIndex.build``,
+    hence the same index; but ``LexicalIndex.build`` first holds every passage's token
+    *strings* (two fields × ~180 tokens × ~90 bytes per passage: ~3.8 GiB peak at 100k
+    chunks, ~37 GiB extrapolated at 1M), while here a passage's tokens become 4-byte ids in
+    an ``array`` at once, so 1M chunks fit in a few GiB.
     """
     import bm25s
 
-    from index.lexical import LexicalIndex, tokenize_fields
+    from index.lexical import tokenize_fields
 
-    if fields not in (1, 2):
-        raise ValueError("fields must be 1 or 2")
-    corpus = list(recombine(texts, n, seed))
+    vocabs: tuple[dict[str, int], dict[str, int]] = ({}, {})
+    ids: tuple[list[array], list[array]] = ([], [])
+    count = 0
+    for text in passages:
+        for field_tokens, vocab, out in zip(tokenize_fields(text), vocabs, ids):
+            out.append(array("i", [vocab.setdefault(tok, len(vocab)) for tok in field_tokens]))
+        count += 1
+    fields = []
+    for vocab, field_ids in zip(vocabs, ids):
+        retriever = bm25s.BM25(k1=1.5, b=0.75)          # LexicalIndex.build's defaults
+        if count:
+            retriever.index((field_ids, vocab), show_progress=False)
+        field_ids.clear()
+        fields.append(retriever)
+    return fields[0], fields[1], count
+
+
+def lexical_step(texts: Sequence[str], n: int, queries: Sequence[str], seed: int, builder: str = "project") -> dict:
+    """The project's two-field BM25 (``index.lexical.LexicalIndex``) over ``n`` recombined passages.
+
+    Args:
+        builder: ``"project"`` builds with ``LexicalIndex.build`` (the code ``soanthao index``
+            runs); ``"streamed"`` builds the same index from token ids (``_streamed_bm25_fields``)
+            for a size where the project's build does not fit in memory.
+
+    ``bm25_peak_mb`` is the peak RSS growth while building, ``bm25_ram_mb`` the growth left once
+    built (the allocator keeps arenas pinned by the vocabulary, so it exceeds the index), and
+    ``bm25_loaded_ram_mb`` what loading the saved index costs — what the app pays.
+    """
+    from index.lexical import LexicalIndex
+
+    if builder not in ("project", "streamed"):
+        raise ValueError("builder must be 'project' or 'streamed'")
+    corpus = list(recombine(texts, n, seed)) if builder == "project" else None
     _settle()
     before = rss_mb()
     peak_ok = reset_peak_rss()
     started = time.perf_counter()
-    if fields == 2:
+    if corpus is not None:
         lexical = LexicalIndex.build(corpus)
-    else:
-        lexical = bm25s.BM25(k1=1.5, b=0.75)
-        lexical.index([tokenize_fields(text)[0] for text in corpus], show_progress=False)
+    else:      # passages generated as they are tokenized (the same ones: same seed)
+        accented, stripped, size = _streamed_bm25_fields(recombine(texts, n, seed))
+        lexical = LexicalIndex(accented, stripped, size=size)
     build_s = time.perf_counter() - started
     peak = peak_rss_mb() - before if peak_ok else None
     _settle()                                      # the token lists are garbage now
     ram = rss_mb() - before
     del corpus
-    gc.collect()
-    with tempfile.TemporaryDirectory() as tmp:
-        if fields == 2:
-            lexical.save(Path(tmp) / "bm25")
-        else:
-            lexical.save(str(Path(tmp) / "bm25"), show_progress=False)
-        disk = folder_size_mb(Path(tmp) / "bm25")
     seconds = []
     for q in queries:
         started = time.perf_counter()
-        if fields == 2:
-            lexical.search(q, 50)
-        else:
-            known = [tok for tok in tokenize_fields(q, query=True)[0] if tok in lexical.vocab_dict]
-            if known:
-                scores = lexical.get_scores(known)
-                np.argpartition(-scores, 50)[:50]
+        lexical.search(q, 50)
         seconds.append(time.perf_counter() - started)
-    return {"n": n, "bm25_fields": fields, "bm25_build_s": build_s, "bm25_ram_mb": ram, "bm25_peak_mb": peak,
-            "bm25_disk_mb": disk, "bm25_query_ms": LatencyStats.from_seconds(seconds).__dict__}
+    with tempfile.TemporaryDirectory() as tmp:
+        lexical.save(Path(tmp) / "bm25")
+        disk = folder_size_mb(Path(tmp) / "bm25")
+        del lexical
+        _settle()
+        before = rss_mb()
+        loaded = LexicalIndex.load(Path(tmp) / "bm25", size=n)
+        _settle()
+        loaded_ram = rss_mb() - before
+        del loaded
+    return {"n": n, "bm25_builder": builder, "bm25_build_s": build_s, "bm25_ram_mb": ram, "bm25_peak_mb": peak,
+            "bm25_loaded_ram_mb": loaded_ram, "bm25_disk_mb": disk,
+            "bm25_query_ms": LatencyStats.from_seconds(seconds).__dict__}
 
 
-def bm25_plan(previous: dict | None, n: int, free_mb: float) -> tuple[int, str]:
-    """How many BM25 fields to build at ``n`` (2, 1 or 0) and why, from the previous two-field
-    step's build time and peak memory scaled linearly (postings grow with the corpus).
+def bm25_plan(previous: dict | None, n: int, free_mb: float) -> tuple[str | None, str]:
+    """Which BM25 build to run at ``n`` — ``"project"``, ``"streamed"`` or None (skip) — and why.
 
-    >>> bm25_plan({"n": 10, "bm25_build_s": 1.0, "bm25_peak_mb": 10.0}, 100, free_mb=1000)[0]
-    2
-    >>> bm25_plan({"n": 10, "bm25_build_s": 1.0, "bm25_peak_mb": 10.0}, 100, free_mb=150)[0]
-    1
+    The project's build is extrapolated linearly (postings and token lists grow with the
+    corpus) from the previous size it ran at, or from ``BM25_PEAK_MB_PER_CHUNK`` without one.
+
+    >>> bm25_plan({"n": 10, "bm25_build_s": 1.0, "bm25_peak_mb": 10.0, "bm25_disk_mb": 1.0}, 100, 1000)[0]
+    'project'
+    >>> bm25_plan({"n": 10, "bm25_build_s": 1.0, "bm25_peak_mb": 10.0, "bm25_disk_mb": 1.0}, 100, 150)[0]
+    'streamed'
     """
+    budget = free_mb * MEMORY_HEADROOM
     if previous is None:
-        return 2, ""
-    scale = n / previous["n"]
-    peak = previous.get("bm25_peak_mb") or previous["bm25_ram_mb"]
-    need_mb, need_s = peak * scale * 1.3, previous["bm25_build_s"] * scale
-    why = f"two fields extrapolated from {previous['n']:,}: ~{need_s:,.0f} s, ~{need_mb:,.0f} MiB peak"
-    if need_mb <= free_mb * MEMORY_HEADROOM and need_s <= BM25_BUDGET_S:
-        return 2, why
-    if need_mb / 2 <= free_mb * MEMORY_HEADROOM and need_s / 2 <= BM25_BUDGET_S:
-        return 1, why + f" (over budget: {free_mb:,.0f} MiB free, {BM25_BUDGET_S:,.0f} s); accented field only"
-    return 0, why + f" (over budget even for one field: {free_mb:,.0f} MiB free, {BM25_BUDGET_S:,.0f} s)"
+        need_mb, need_s, streamed_mb, base = BM25_PEAK_MB_PER_CHUNK * n, 0.0, BM25_STREAMED_MB_PER_CHUNK * n, ""
+    else:
+        scale = n / previous["n"]
+        need_mb = (previous["bm25_peak_mb"] or previous["bm25_ram_mb"]) * scale * 1.3
+        need_s = previous["bm25_build_s"] * scale
+        streamed_mb = previous["bm25_disk_mb"] * scale * 4     # ids of both fields + one field's COO/CSC copies
+        base = f" from {previous['n']:,}"
+    why = f"the project's build extrapolated{base} (linear, not measured) to ~{need_mb:,.0f} MiB peak"
+    if need_s:
+        why += f" and ~{need_s:,.0f} s"
+    if need_mb <= budget and need_s <= BM25_BUDGET_S:
+        return "project", why
+    if streamed_mb <= budget:
+        return "streamed", why + f"; {free_mb:,.0f} MiB free, so the same index is built from token ids"
+    return None, why + f"; even the streamed build (~{streamed_mb:,.0f} MiB) exceeds {free_mb:,.0f} MiB free"
 
 
 #: (label, latency key, RAM key) of each line of the plot.
@@ -389,8 +430,8 @@ def plot(steps: list[dict], path: Path) -> Path:
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
     for label, latency_key, ram_key in PLOT_SERIES:
-        if latency_key == "bm25_query_ms" and any(s.get("bm25_fields") == 1 for s in steps):
-            label += " (1 field at " + ", ".join(f"{s['n']:,}" for s in steps if s.get("bm25_fields") == 1) + ")"
+        if latency_key == "bm25_query_ms":
+            ram_key = "bm25_loaded_ram_mb"
         points = [(s["n"], s[latency_key]["p95_ms"]) for s in steps if latency_key in s]
         if points:
             left.plot(*zip(*points), marker="o", label=label)
@@ -430,6 +471,8 @@ def run(ctx: BenchContext) -> BenchResult:
     synth_q = next(synthetic_vectors(base, SYNTHETIC_QUERIES, seed=99, batch=SYNTHETIC_QUERIES))
     queries = np.concatenate([real_q, synth_q])
     sizes = ctx.scale_sizes or (QUICK_SIZES if ctx.quick else SIZES)
+    parts = set(ctx.scale_parts or ("dense", "bm25"))
+    result.data["parts"] = sorted(parts)
     result.data["faiss_threads"] = faiss.omp_get_max_threads()
     # With the default (spinning) OpenMP wait policy on a loaded machine, IVF-PQ training was 15×
     # slower (56 s vs 3.6 s on 5k vectors); the run records which policy was in effect.
@@ -442,19 +485,24 @@ def run(ctx: BenchContext) -> BenchResult:
         # flat + IVF-PQ alive together (then HNSW alone, smaller than both), plus the training sample
         need_mb = n * (2 * bytes_per_vector + IVF_PQ_M + 8 + HNSW_M * 2 * 4 * 1.1) / 2**20 * 1.3
         free = available_memory_mb()
-        if need_mb > free * MEMORY_HEADROOM:
+        if "dense" in parts and need_mb > free * MEMORY_HEADROOM:
             result.notes.append(f"{n:,} chunks skipped: dense step needs ~{need_mb:,.0f} MiB, {free:,.0f} MiB free")
             continue
         step: dict = {"n": n}
-        fields, why = bm25_plan(last_bm25, n, available_memory_mb())
-        if fields:
-            logger.info("scale: bm25 %d (%d field%s)", n, fields, "s" if fields == 2 else "")
-            step.update(lexical_step(texts, n, eval_queries, seed=n, fields=fields))
-            if fields == 2:
+        builder, why = bm25_plan(last_bm25, n, available_memory_mb()) if "bm25" in parts else (None, "")
+        if builder:
+            logger.info("scale: bm25 %d (%s build)", n, builder)
+            step.update(lexical_step(texts, n, eval_queries, seed=n, builder=builder))
+            if builder == "project":
                 last_bm25 = step
-        if fields < 2:
+        if builder != "project" and "bm25" in parts:
             result.notes.append(f"BM25 at {n:,} chunks: {why}")
             step["bm25_plan"] = why
+        if "dense" not in parts:
+            logger.info("scale step %s", json.dumps(step))
+            steps.append(step)
+            _rows(result, step)
+            continue
         logger.info("scale: dense %d", n)
         step.update(dense_step(base, n, queries, seed=n, previous_hnsw=last_hnsw))
         if step.get("hnsw_ef_construction") == HNSW_EF_CONSTRUCTION:
@@ -489,6 +537,19 @@ def run(ctx: BenchContext) -> BenchResult:
 def _rows(result: BenchResult, step: dict) -> None:
     n = step["n"]
     tag = f"{n // 1000}k" if n < 1_000_000 else f"{n // 1_000_000}M"
+    if "flat_query_ms" in step:
+        _dense_rows(result, step, tag)
+    if "bm25_build_s" in step:
+        peak = step["bm25_peak_mb"]
+        result.add(f"{tag} BM25 ({step['bm25_builder']} build) build / RAM / peak / loaded RAM / disk",
+                   f"{step['bm25_build_s']:.1f} s / {step['bm25_ram_mb']:.0f} / "
+                   f"{'?' if peak is None else f'{peak:.0f}'} / {step['bm25_loaded_ram_mb']:.0f} / "
+                   f"{step['bm25_disk_mb']:.0f} MiB")
+        result.add(f"{tag} BM25 query p50 / p95",
+                   f"{step['bm25_query_ms']['p50_ms']:.1f} / {step['bm25_query_ms']['p95_ms']:.1f}", "ms")
+
+
+def _dense_rows(result: BenchResult, step: dict, tag: str) -> None:
     flat_p95 = step["flat_query_ms"]["p95_ms"]
     result.add(f"{tag} flat build / RAM / disk",
                f"{step['flat_build_s']:.1f} s / {step['flat_ram_mb']:.0f} / {step['flat_disk_mb']:.0f} MiB")
@@ -516,11 +577,3 @@ def _rows(result: BenchResult, step: dict) -> None:
             result.add(f"{tag} {label} nprobe={nprobe} query p95", p95, "ms", baseline=f"flat {flat_p95:.2f} ms",
                        ratio=ratio(p95, flat_p95))
             result.add(f"{tag} {label} nprobe={nprobe} recall@10 vs flat", step[f"{key}_recall@10"])
-    if "bm25_build_s" in step:
-        fields = "1 field" if step["bm25_fields"] == 1 else "2 fields"
-        peak = step["bm25_peak_mb"]
-        result.add(f"{tag} BM25 ({fields}) build / RAM / peak / disk",
-                   f"{step['bm25_build_s']:.1f} s / {step['bm25_ram_mb']:.0f} / "
-                   f"{'?' if peak is None else f'{peak:.0f}'} / {step['bm25_disk_mb']:.0f} MiB")
-        result.add(f"{tag} BM25 query p50 / p95",
-                   f"{step['bm25_query_ms']['p50_ms']:.1f} / {step['bm25_query_ms']['p95_ms']:.1f}", "ms")
