@@ -38,6 +38,7 @@ import struct
 import tempfile
 import time
 import unicodedata
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -685,7 +686,13 @@ def export_onnx(folder: Path, target: Path) -> Path:
     mask = torch.ones((2, 16), dtype=torch.long)
     mask[1, 10:] = 0    # trace with padding, so the masking branch is part of the graph
     dynamic = {0: "batch", 1: "sequence"}
-    with torch.no_grad():
+    # The tracer warns about Python booleans taken from tensors (causal-mask and padding checks that
+    # are constant for an encoder) and about the legacy exporter; the self-check after the export
+    # is what proves the graph right for other batch sizes and lengths.
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=torch.jit.TracerWarning)
+        warnings.simplefilter("ignore", category=DeprecationWarning)
+        warnings.simplefilter("ignore", category=UserWarning)
         torch.onnx.export(
             _LastHidden(encoder), (ids, mask), str(target),
             input_names=["input_ids", "attention_mask"], output_names=["last_hidden_state"],
