@@ -140,6 +140,15 @@ def _require_model_folder(folder: Path) -> None:
         )
 
 
+def _checked_model_folder(folder: Path | str, batch_size: int) -> Path:
+    """The resolved model folder, after the checks both engines make before loading anything."""
+    if batch_size <= 0:
+        raise ValueError("batch_size must be positive")
+    resolved = Path(folder).expanduser().resolve()
+    _require_model_folder(resolved)
+    return resolved
+
+
 class SentenceTransformerEmbedder:
     """The real embedder: any local sentence-transformers folder, e5-small by default.
 
@@ -161,10 +170,7 @@ class SentenceTransformerEmbedder:
         query_prefix: str = QUERY_PREFIX,
         passage_prefix: str = PASSAGE_PREFIX,
     ):
-        if batch_size <= 0:
-            raise ValueError("batch_size must be positive")
-        self.folder = Path(folder).expanduser().resolve()
-        _require_model_folder(self.folder)
+        self.folder = _checked_model_folder(folder, batch_size)
         self.batch_size = batch_size
         self.device = device
         self.query_prefix = query_prefix
@@ -295,10 +301,7 @@ class OnnxEmbedder:
     ):
         from index.model_build import onnx_int8_path
 
-        if batch_size <= 0:
-            raise ValueError("batch_size must be positive")
-        self.folder = Path(folder).expanduser().resolve()
-        _require_model_folder(self.folder)
+        self.folder = _checked_model_folder(folder, batch_size)
         self.onnx_path = Path(onnx_path) if onnx_path is not None else onnx_int8_path(self.folder)
         if not self.onnx_path.is_file():
             raise ModelNotPreparedError(
