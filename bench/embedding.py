@@ -263,5 +263,7 @@ def _quality_gate(ctx: BenchContext, result: BenchResult, folder: Path, onnx_dir
                baseline="torch", ratio=ratio(runs[fastest]["passages_per_s"], runs["torch"]["passages_per_s"]))
     result.notes.append(
         f"queries: {len(queries)}; quality gate = hybrid hit@5 unchanged and MRR within {MRR_TOLERANCE}. "
-        f"Fastest engine that holds it: {fastest}."
+        f"Fastest engine that holds it: {fastest}. This gate covers retrieval only: the default engine is "
+        "chosen on the whole `soanthao eval --quick` (README \"The embedding model\"), where int8 failed the "
+        "lookup and comparison floors."
     )
