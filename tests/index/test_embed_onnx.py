@@ -80,7 +80,7 @@ def test_cls_pooling_folder_is_refused_by_the_onnx_backend(tmp_path):
 def prepared_folder() -> Path:
     from index.model_build import ensure_embedding_model
 
-    return ensure_embedding_model(Settings()).folder
+    return ensure_embedding_model(Settings(embedding_backend="onnx-int8")).folder
 
 
 @pytest.fixture(scope="session")

@@ -285,11 +285,11 @@ def test_changed_source_checksum_triggers_a_rebuild(built_folder, tmp_path):
     shutil.copyfile(default_source(), source)
 
     same = ensure_embedding_model(settings, source=source)
-    assert same.built is False          # same bytes, same checksum: the copied folder is reused
+    assert same.built is False and same.onnx_built is False   # torch backend: no int8 file is made          # same bytes, same checksum: the copied folder is reused
 
     with open(source, "ab") as handle:  # trailing bytes: same weights, new checksum
         handle.write(b"\0" * 16)
-    rebuilt = ensure_embedding_model(settings, source=source)
+    rebuilt = ensure_embedding_model(settings.model_copy(update={"embedding_backend": "onnx-int8"}), source=source)
     assert rebuilt.built is True
     info = json.loads((rebuilt.folder / BUILD_INFO_NAME).read_text())
     assert info["source_sha256"] == sha256_file(source) != same.source_sha256
