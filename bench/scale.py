@@ -411,9 +411,9 @@ def bm25_plan(previous: dict | None, n: int, free_mb: float) -> tuple[str | None
 PLOT_SERIES = (
     ("flat (exact)", "flat_query_ms", "flat_ram_mb"),
     (f"HNSW ef={HNSW_EF_SEARCH[-1]}", f"hnsw_ef{HNSW_EF_SEARCH[-1]}_query_ms", "hnsw_ram_mb"),
-    (f"IVF-PQ nprobe={IVF_NPROBE[-1]} + refine {REFINE_K_FACTORS[-1]}·k",
+    (f"IVF-PQ nprobe={IVF_NPROBE[-1]} + refine {REFINE_K_FACTORS[-1]}·k (RAM: codes; + raw vectors)",
      f"ivfpq_refine{REFINE_K_FACTORS[-1]}_nprobe{IVF_NPROBE[-1]}_query_ms", "ivfpq_ram_mb"),
-    ("BM25", "bm25_query_ms", "bm25_ram_mb"),
+    ("BM25, 2 fields (RAM: loaded index)", "bm25_query_ms", "bm25_ram_mb"),
 )
 
 
