@@ -421,7 +421,7 @@ def plot(steps: list[dict], path: Path) -> Path:
     """Query p95 and RAM against corpus size (log-log), flat vs HNSW vs IVF-PQ vs BM25.
 
     IVF-PQ's RAM line is the PQ index alone; its re-ranking also reads the raw vectors (the
-    flat line). A BM25 point built with one field is marked in the legend.
+    flat line). BM25's RAM line is the loaded index (what the app holds).
     """
     import matplotlib
 
