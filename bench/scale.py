@@ -42,8 +42,7 @@ import re
 import tempfile
 import time
 from pathlib import Path
-from array import array
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -78,7 +77,7 @@ PQ_TRAIN_PER_CENTROID = 64       # PQ k-means sample: 64·256 residuals (FAISS's
 PQ_TRAIN_ITERATIONS = 10          # k-means iterations per sub-quantizer (FAISS default 25)
 REFINE_K_FACTORS = (16, 64)       # exact re-ranking of 16·k / 64·k PQ candidates (4·k gave recall ≈ 0.7)
 BM25_BUDGET_S = 1500.0            # longest BM25 build one scale step may take
-BM25_PEAK_MB_PER_CHUNK = 0.05     # LexicalIndex.build's peak without a previous size (3.8 GiB at 100k)
+BM25_PEAK_MB_PER_CHUNK = 0.05     # LexicalIndex.build's peak without a previous size (3.8 GiB at 100k, string build)
 BM25_STREAMED_MB_PER_CHUNK = 0.01 # the streamed build's peak without a previous size (estimate)
 NOISE_SIGMA = 0.01            # per dimension; ‖noise‖ ≈ 0.2 for d = 384
 SYNTHETIC_QUERIES = 150
@@ -296,43 +295,13 @@ def dense_step(base: np.ndarray, n: int, queries: np.ndarray, seed: int,
     return out
 
 
-def _streamed_bm25_fields(passages: Iterable[str]) -> tuple[Any, Any, int]:
-    """Both BM25 fields built from token ids, one passage tokenized at a time.
-
-    Same tokenization (``tokenize_fields``) and bm25s parameters as ``LexicalIndex.build``,
-    hence the same index; but ``LexicalIndex.build`` first holds every passage's token
-    *strings* (two fields × ~180 tokens × ~90 bytes per passage: ~3.8 GiB peak at 100k
-    chunks, ~37 GiB extrapolated at 1M), while here a passage's tokens become 4-byte ids in
-    an ``array`` at once, so 1M chunks fit in a few GiB.
-    """
-    import bm25s
-
-    from index.lexical import tokenize_fields
-
-    vocabs: tuple[dict[str, int], dict[str, int]] = ({}, {})
-    ids: tuple[list[array], list[array]] = ([], [])
-    count = 0
-    for text in passages:
-        for field_tokens, vocab, out in zip(tokenize_fields(text), vocabs, ids):
-            out.append(array("i", [vocab.setdefault(tok, len(vocab)) for tok in field_tokens]))
-        count += 1
-    fields = []
-    for vocab, field_ids in zip(vocabs, ids):
-        retriever = bm25s.BM25(k1=1.5, b=0.75)          # LexicalIndex.build's defaults
-        if count:
-            retriever.index((field_ids, vocab), show_progress=False)
-        field_ids.clear()
-        fields.append(retriever)
-    return fields[0], fields[1], count
-
-
 def lexical_step(texts: Sequence[str], n: int, queries: Sequence[str], seed: int, builder: str = "project") -> dict:
     """The project's two-field BM25 (``index.lexical.LexicalIndex``) over ``n`` recombined passages.
 
     Args:
-        builder: ``"project"`` builds with ``LexicalIndex.build`` (the code ``soanthao index``
-            runs); ``"streamed"`` builds the same index from token ids (``_streamed_bm25_fields``)
-            for a size where the project's build does not fit in memory.
+        builder: ``"project"`` hands ``LexicalIndex.build`` the passages as a list (as
+            ``soanthao index`` does with its chunks); ``"streamed"`` hands it a generator, so the
+            passages' text is never all in memory — the same build, for the largest sizes.
 
     ``bm25_peak_mb`` is the peak RSS growth while building, ``bm25_ram_mb`` the growth left once
     built (the allocator keeps arenas pinned by the vocabulary, so it exceeds the index), and
@@ -350,8 +319,7 @@ def lexical_step(texts: Sequence[str], n: int, queries: Sequence[str], seed: int
     if corpus is not None:
         lexical = LexicalIndex.build(corpus)
     else:      # passages generated as they are tokenized (the same ones: same seed)
-        accented, stripped, size = _streamed_bm25_fields(recombine(texts, n, seed))
-        lexical = LexicalIndex(accented, stripped, size=size)
+        lexical = LexicalIndex.build(recombine(texts, n, seed))
     build_s = time.perf_counter() - started
     peak = peak_rss_mb() - before if peak_ok else None
     _settle()                                      # the token lists are garbage now
@@ -403,7 +371,7 @@ def bm25_plan(previous: dict | None, n: int, free_mb: float) -> tuple[str | None
     if need_mb <= budget and need_s <= BM25_BUDGET_S:
         return "project", why
     if streamed_mb <= budget:
-        return "streamed", why + f"; {free_mb:,.0f} MiB free, so the same index is built from token ids"
+        return "streamed", why + f"; {free_mb:,.0f} MiB free, so the passages are generated as they are indexed"
     return None, why + f"; even the streamed build (~{streamed_mb:,.0f} MiB) exceeds {free_mb:,.0f} MiB free"
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 
+import numpy as np
+
 import pytest
 
 from index.lexical import (
@@ -133,3 +135,25 @@ def test_unaccented_query_tokens_do_not_score_twice_on_unaccented_text():
     idx = LexicalIndex.build(["Phòng tiếp dân của xã tiếp công dân thường xuyên",
                               "Phu luc tiep cong dan dinh kem theo.doc, Bộ Quốc phòng"])
     assert idx.search("phong tiep dan tiep cong dan", k=2)[0][0] == 0
+
+
+def test_build_from_token_ids_scores_exactly_like_bm25s_on_token_strings(seed_paths):
+    """The id-based build (memory for 1M chunks) must be the same index as bm25s fed the token strings."""
+    import bm25s
+
+    from index.lexical import tokenize_fields
+
+    passages = [p for path in seed_paths[:2] for p in path.read_text(encoding="utf-8").split("\n\n") if p.strip()]
+    built = LexicalIndex.build(iter(passages))               # a generator is enough
+    assert built.size == len(passages) > 50
+    queries = {"accented": ("tiếp công dân", "giải quyết đơn thư", "24-CT/TU"),
+               "stripped": ("tiep cong dan giai quyet don thu", "hòa giải", "24-CT/TU")}
+    for field, position in (("accented", 0), ("stripped", 1)):
+        reference = bm25s.BM25(k1=1.5, b=0.75)
+        reference.index([tokenize_fields(p)[position] for p in passages], show_progress=False)
+        for query in queries[field]:
+            tokens = [t for t in tokenize_fields(query, query=True)[position] if t in reference.vocab_dict]
+            assert tokens, query
+            expected = reference.get_scores(tokens)
+            assert expected.max() > 0
+            np.testing.assert_allclose(built._fields[field].get_scores(tokens), expected, rtol=1e-6)
