@@ -66,7 +66,7 @@ SIZES = (10_000, 100_000, 1_000_000)
 QUICK_SIZES = (10_000, 50_000)
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 40
-HNSW_EF_SEARCH = (64, 128)
+HNSW_EF_SEARCH = (64, 128, 1024)
 HNSW_EF_CONSTRUCTION_CHEAP = 20   # tried when efConstruction=40 would not fit HNSW_BUDGET_S
 HNSW_BUDGET_S = 600.0             # longest HNSW build one scale step may take (2 shared cores)
 IVF_PQ_M = 48                     # PQ sub-quantizers: 48 bytes per 384-d vector (8 dims each)

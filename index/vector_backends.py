@@ -65,6 +65,15 @@ QDRANT_UPLOAD_BATCH = 256
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 40
 HNSW_EF_SEARCH = 128
+#: From this many chunks the graph is searched wider: at 1M synthetic chunks efSearch 128 found
+#: only 0.887 of the exact top 10, 1024 found 0.975 at 7 ms p95 — still far below encoding the query.
+HNSW_LARGE_MIN_CHUNKS = 500_000
+HNSW_EF_SEARCH_LARGE = 1024
+
+
+def hnsw_ef_search(chunk_count: int) -> int:
+    """Search-time candidate list of the HNSW graph for a corpus of ``chunk_count`` chunks."""
+    return HNSW_EF_SEARCH_LARGE if chunk_count >= HNSW_LARGE_MIN_CHUNKS else HNSW_EF_SEARCH
 
 
 class VectorStoreError(SoanThaoError):
@@ -162,9 +171,9 @@ def new_vector_index(dim: int, chunk_count: int, approximate_min_chunks: int) ->
                                         "approximate_min_chunks": approximate_min_chunks}
     index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
     index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-    index.hnsw.efSearch = HNSW_EF_SEARCH
+    index.hnsw.efSearch = hnsw_ef_search(chunk_count)
     return index, {"type": "hnsw", "metric": "inner_product", "M": HNSW_M, "efConstruction": HNSW_EF_CONSTRUCTION,
-                   "efSearch": HNSW_EF_SEARCH, "approximate_min_chunks": approximate_min_chunks}
+                   "efSearch": index.hnsw.efSearch, "approximate_min_chunks": approximate_min_chunks}
 
 
 def vector_search_params(faiss_index: Any, k: int, selector: Any = None) -> Any:

@@ -33,6 +33,16 @@ def test_threshold_picks_the_index_type():
     assert hnsw.hnsw.efSearch == HNSW_EF_SEARCH
 
 
+def test_a_million_chunks_search_the_graph_wider():
+    from index.vector_backends import HNSW_EF_SEARCH_LARGE, HNSW_LARGE_MIN_CHUNKS
+
+    below, below_info = new_vector_index(16, chunk_count=HNSW_LARGE_MIN_CHUNKS - 1, approximate_min_chunks=5)
+    large, large_info = new_vector_index(16, chunk_count=1_000_000, approximate_min_chunks=5)
+    assert below.hnsw.efSearch == below_info["efSearch"] == HNSW_EF_SEARCH == 128
+    assert large.hnsw.efSearch == large_info["efSearch"] == HNSW_EF_SEARCH_LARGE == 1024
+    assert vector_search_params(large, 50).efSearch == 1024
+
+
 def test_small_threshold_builds_and_records_hnsw(tmp_path):
     settings, _ = _build(tmp_path, min_chunks=5)
     loaded = IndexStore(settings).load()
