@@ -305,8 +305,10 @@ class AppLogic:
                     f"Bản nháp chỉ có {len(sentences)} câu / the draft has {len(sentences)} sentences")
             kept = sentences[: n - 1] + sentences[n:]
             used = {c for s in kept for c in s.get("citations", [])}
-            return {**draft, "sentences": kept, "text": render.draft_text(kept),
-                    "citations": [c for c in draft.get("citations", []) if c["n"] in used]}
+            report = _report_without(draft.get("report"), n - 1)
+            return {**draft, "sentences": kept, "text": render.draft_text(kept, report),
+                    "citations": [c for c in draft.get("citations", []) if c["n"] in used],
+                    **({"report": report} if report else {})}
         if m := re.search(r"\bthem\s+(?:y|noi dung|doan|phan)\s+(?:ve\s+)?(.+)$", folded):
             # fold() maps word for word, so the topic's first word has the same index in the original.
             topic = " ".join(words[len(folded[: m.start(1)].split()):]).strip(" .")
@@ -338,11 +340,28 @@ def merge_drafts(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
         cites = [renumber.get(n, n) for n in s.get("citations", [])]
         sentences.append({**s, "text": plain, "citations": cites})
     used = {c for s in sentences for c in s.get("citations", [])}
+    report = base.get("report")
+    if report and report["sections"]:      # a whole report: the new sentences close its last section
+        added = len(sentences) - len(base.get("sentences", []))
+        last = report["sections"][-1]
+        report = {**report, "sections": [*report["sections"][:-1], {**last, "sentences": last["sentences"] + added}]}
     return {**base, "sentences": sentences, "citations": [c for c in citations if c["n"] in used],
-            "text": render.draft_text(sentences),
+            "text": render.draft_text(sentences, report), **({"report": report} if report else {}),
             "placeholders": list(dict.fromkeys([*base.get("placeholders", []), *extra.get("placeholders", [])])),
             "directives": [*base.get("directives", []), *extra.get("directives", [])],
             "leaks": list(dict.fromkeys([*base.get("leaks", []), *extra.get("leaks", [])]))}
+
+
+def _report_without(report: dict[str, Any] | None, index: int) -> dict[str, Any] | None:
+    """A whole report's layout after its ``index``-th sentence (0-based, across sections) is dropped."""
+    if not report:
+        return None
+    sections, start = [], 0
+    for section in report["sections"]:
+        count = section["sentences"]
+        sections.append({**section, "sentences": count - (start <= index < start + count)})
+        start += count
+    return {**report, "sections": sections}
 
 
 def _guarded(fn):

@@ -694,4 +694,15 @@ def draft_to_json(draft: Draft) -> dict[str, Any]:
         "directives": [{"id": d.id, "citation": d.citation, "problems": list(d.problems)} for d in draft.directives],
         "leaks": list(draft.leaks),
         "warnings": list(draft.warnings),
-    }
+    } | ({"report": report_layout(draft)} if draft.request.outline else {})
+
+
+def report_layout(draft: Draft) -> dict[str, Any]:
+    """A whole report's frame and how many of ``sentences`` each section holds, in order.
+
+    Kept in the JSON so a follow-up turn that drops or adds sentences can lay the report out
+    again (``render.draft_text``) instead of flattening it into one paragraph.
+    """
+    return {"header": list(draft.header), "title": draft.title, "opening": draft.opening,
+            "sections": [{"heading": sec.heading, "sentences": len(sec.sentences)} for sec in draft.sections],
+            "closing": list(draft.closing)}

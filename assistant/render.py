@@ -50,9 +50,19 @@ def sentence_text(sentence: Mapping[str, Any]) -> str:
     return format_markers(CITE_MARK.sub("", sentence["text"]).strip(), sentence.get("citations", []))
 
 
-def draft_text(sentences: Sequence[Mapping[str, Any]]) -> str:
-    """The running text of a (refined) draft: its sentences with markers, space-separated."""
-    return " ".join(sentence_text(s) for s in sentences)
+def draft_text(sentences: Sequence[Mapping[str, Any]], report: Mapping[str, Any] | None = None) -> str:
+    """The text of a (refined) draft: its sentences with markers, space-separated; for a whole
+    report (``report``: the JSON's ``report`` layout) laid out as ``draft_report`` does — header,
+    title, opening, each section's heading and sentences, closing."""
+    if not report:
+        return " ".join(sentence_text(s) for s in sentences)
+    body = [*report["header"], "", report["title"], "", report["opening"], ""]
+    start = 0
+    for section in report["sections"]:
+        end = start + section["sentences"]
+        body += [section["heading"], " ".join(sentence_text(s) for s in sentences[start:end]), ""]
+        start = end
+    return "\n".join(body + list(report["closing"]))
 
 
 def _esc(value: Any) -> str:

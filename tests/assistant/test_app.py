@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant import render
 from assistant.app import AppLogic, merge_drafts, sanitize_filename, serve
 from assistant.errors import InvalidRequestError
 from index.settings import Settings
@@ -64,6 +65,31 @@ def test_refine_drops_sentence_and_its_unused_source():
         logic.refine(BASE, {}, "bỏ câu 4")
     with pytest.raises(InvalidRequestError):
         logic.refine(BASE, {}, "viết lại cho hay hơn")
+
+
+REPORT = {
+    **BASE,
+    "text": "UBND XÃ A\n\nBÁO CÁO\n\nKính gửi: UBND huyện B.\n\nI. ĐẶC ĐIỂM\nA [1]. B [2].\n\nII. KẾT QUẢ\nC [1].\n\n"
+            "Trên đây là báo cáo.",
+    "report": {"header": ["UBND XÃ A"], "title": "BÁO CÁO", "opening": "Kính gửi: UBND huyện B.",
+               "sections": [{"heading": "I. ĐẶC ĐIỂM", "sentences": 2}, {"heading": "II. KẾT QUẢ", "sentences": 1}],
+               "closing": ["Trên đây là báo cáo."]},
+}
+
+
+def test_follow_ups_on_a_whole_report_keep_its_header_sections_and_closing():
+    assert render.draft_text(REPORT["sentences"], REPORT["report"]) == REPORT["text"]   # the layout reproduces it
+    logic = AppLogic.__new__(AppLogic)
+    out = logic.refine(REPORT, {}, "bỏ câu 2")
+    assert out["text"] == ("UBND XÃ A\n\nBÁO CÁO\n\nKính gửi: UBND huyện B.\n\nI. ĐẶC ĐIỂM\nA [1].\n\n"
+                           "II. KẾT QUẢ\nC [1].\n\nTrên đây là báo cáo.")
+    assert [sec["sentences"] for sec in out["report"]["sections"]] == [1, 1]
+    extra = {"sentences": [_sentence("D.", [1])], "citations": [{"n": 1, "source": "s3", "text": "D."}],
+             "placeholders": [], "directives": [], "leaks": []}
+    merged = merge_drafts(out, extra)
+    assert merged["text"].endswith("II. KẾT QUẢ\nC [1]. D [2].\n\nTrên đây là báo cáo.")
+    assert merged["text"].startswith("UBND XÃ A\n\nBÁO CÁO")
+    assert [sec["sentences"] for sec in merged["report"]["sections"]] == [1, 2]
 
 
 def test_merge_drafts_renumbers_after_base_and_skips_repeats():

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from assistant import render
 from assistant.draft import DraftRequest, draft_report, draft_section, draft_to_json, learn_outline, section_match
 from assistant.errors import InvalidRequestError
 from assistant.retrieve import Retriever
@@ -103,6 +104,9 @@ def test_outline_report(env):
     assert "Kính gửi: UBND huyện Tứ Kỳ." in d.text and "Nơi nhận:" in d.closing
     assert d.text.index("I. ĐẶC ĐIỂM") < d.text.index("V. PHƯƠNG HƯỚNG") < d.text.index("Nơi nhận")
     assert_grounded(d)
+    j = draft_to_json(d)     # the layout the app needs to refine a report without flattening it
+    assert [s["heading"] for s in j["report"]["sections"]] == [s.heading for s in d.sections]
+    assert render.draft_text(j["sentences"], j["report"]) == j["text"] == d.text
 
 
 def test_learn_outline_keeps_slots_found_in_two_documents():
