@@ -108,7 +108,7 @@ class GoldAlignment:
     split: str
 
 
-class _Line:
+class JsonlLine:
     """Field access on one JSON object, raising DatasetError with file and line."""
 
     def __init__(self, path: Path, number: int, obj: dict[str, Any]):
@@ -151,7 +151,8 @@ class _Line:
         return value
 
 
-def _lines(path: Path) -> Iterator[_Line]:
+def jsonl_lines(path: Path) -> Iterator[JsonlLine]:
+    """Each non-blank line of a JSONL dataset as a ``JsonlLine``; errors name the file and line."""
     try:
         raw = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
@@ -165,13 +166,13 @@ def _lines(path: Path) -> Iterator[_Line]:
             raise DatasetError(path, number, f"invalid JSON: {exc.msg} at column {exc.colno}") from exc
         if not isinstance(obj, dict):
             raise DatasetError(path, number, "each line must be a JSON object")
-        yield _Line(path, number, obj)
+        yield JsonlLine(path, number, obj)
 
 
-def _load(path: Path, parse: Callable[[_Line], T]) -> list[T]:
+def _load(path: Path, parse: Callable[[JsonlLine], T]) -> list[T]:
     records: list[T] = []
     seen: dict[str, int] = {}
-    for line in _lines(path):
+    for line in jsonl_lines(path):
         record_id = line.get("id", str)
         if record_id in seen:
             raise line.fail(f"duplicate id {record_id!r} (first on line {seen[record_id]})")
@@ -181,13 +182,13 @@ def _load(path: Path, parse: Callable[[_Line], T]) -> list[T]:
     return records
 
 
-def _source(line: _Line, value: str) -> str:
+def _source(line: JsonlLine, value: str) -> str:
     if value.startswith("/") or ".." in Path(value).parts:
         raise line.fail(f"source {value!r} must be a path relative to the corpus root")
     return value
 
 
-def _parse_retrieval(line: _Line) -> RetrievalQuery:
+def _parse_retrieval(line: JsonlLine) -> RetrievalQuery:
     if "gold_sources" in line.obj:
         sources = line.strings("gold_sources")
         if "gold_source" in line.obj and line.obj["gold_source"] not in sources:
@@ -207,7 +208,7 @@ def _parse_retrieval(line: _Line) -> RetrievalQuery:
     )
 
 
-def _parse_support(line: _Line) -> SupportPair:
+def _parse_support(line: JsonlLine) -> SupportPair:
     supported = line.get("supported", bool)
     kind = line.choice("kind", SUPPORT_KINDS)
     if supported != (kind in ("paraphrase", "verbatim")):
@@ -223,7 +224,7 @@ def _parse_support(line: _Line) -> SupportPair:
     )
 
 
-def _parse_drafting(line: _Line) -> DraftingRequest:
+def _parse_drafting(line: JsonlLine) -> DraftingRequest:
     year = line.get("year", int)
     if not 2000 <= year <= 2100:
         raise line.fail(f"year {year} out of range")
@@ -242,7 +243,7 @@ def _parse_drafting(line: _Line) -> DraftingRequest:
     )
 
 
-def _parse_alignment(line: _Line) -> GoldAlignment:
+def _parse_alignment(line: JsonlLine) -> GoldAlignment:
     raw_pairs = line.get("pairs", list)
     pairs: list[tuple[str | None, str | None]] = []
     for i, pair in enumerate(raw_pairs):

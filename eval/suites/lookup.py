@@ -7,7 +7,6 @@ per split, plus every question whose gold directive is not first.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -15,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eval.datasets import DATA_DIR, SPLITS, DatasetError
+from eval.datasets import DATA_DIR, SPLITS, jsonl_lines
 from eval.metrics.directive_accuracy import directive_key
 from eval.metrics.lookup import top_k_accuracy
 
@@ -40,26 +39,11 @@ def load_lookup(path: Path = DATA_DIR / "lookup.jsonl") -> list[LookupQuestion]:
     Raises:
         DatasetError: a line is not a JSON object with a non-empty question, a non-empty gold list and a split.
     """
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError as exc:
-        raise DatasetError(path, 0, "file not found") from exc
     questions = []
-    for number, text in enumerate(lines, start=1):
-        if not text.strip():
-            continue
-        try:
-            row = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise DatasetError(path, number, f"invalid JSON: {exc.msg}") from exc
-        question, gold, split = row.get("question"), row.get("gold"), row.get("split")
-        if not isinstance(question, str) or not question.strip():
-            raise DatasetError(path, number, "field 'question' must be a non-empty string")
-        if not isinstance(gold, list) or not gold or not all(isinstance(g, str) and g for g in gold):
-            raise DatasetError(path, number, "field 'gold' must be a non-empty list of directive ids")
-        if split not in SPLITS:
-            raise DatasetError(path, number, f"field 'split' is {split!r}, expected one of {list(SPLITS)}")
-        questions.append(LookupQuestion(row.get("id") or f"l{number:02d}", question, tuple(gold), split))
+    for line in jsonl_lines(Path(path)):
+        question, gold = line.get("question", str), line.strings("gold")
+        split = line.choice("split", SPLITS)
+        questions.append(LookupQuestion(line.obj.get("id") or f"l{line.number:02d}", question, gold, split))
     return questions
 
 
