@@ -104,3 +104,13 @@ def build_draft_index(data_dir: Path, embedder) -> Settings:
     settings = Settings(data_dir=data_dir)
     IndexBuilder(settings, embedder).build(draft_files())
     return settings
+
+
+def draft_env(folder: Path):
+    """(settings, retriever, embedder) over the draft corpus indexed in ``folder/data`` with FakeEmbedder."""
+    from assistant.retrieve import Retriever
+    from index.embed import FakeEmbedder
+
+    embedder = FakeEmbedder()
+    settings = build_draft_index(Path(folder) / "data", embedder)
+    return settings, Retriever(settings, embedder), embedder

@@ -11,18 +11,14 @@ import pytest
 
 from assistant.docx_export import FONT, export_docx, export_docx_from_json
 from assistant.draft import DraftRequest, draft_report, draft_section, draft_to_json
-from assistant.retrieve import Retriever
-from index.embed import FakeEmbedder
-from tests.assistant.draft_corpus import TIEP_DAN, build_draft_index
+from tests.assistant.draft_corpus import TIEP_DAN, draft_env
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
-    embedder = FakeEmbedder()
-    settings = build_draft_index(tmp_path_factory.mktemp("docx") / "data", embedder)
-    return settings, Retriever(settings, embedder), embedder
+    return draft_env(tmp_path_factory.mktemp("docx"))
 
 
 def _parts(path):

@@ -11,16 +11,14 @@ from assistant.draft import DraftRequest, draft_report, draft_section, draft_to_
 from assistant.errors import InvalidRequestError
 from assistant.retrieve import Retriever
 from index.embed import FakeEmbedder
-from tests.assistant.draft_corpus import FOREIGN_FIGURES, FOREIGN_NAMES, TIEP_DAN, build_draft_index, draft_files
+from tests.assistant.draft_corpus import FOREIGN_FIGURES, FOREIGN_NAMES, TIEP_DAN, draft_env, draft_files
 
 FACTS = "Trong năm tiếp 12 lượt công dân; nhận 5 đơn, giải quyết 5"
 
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
-    embedder = FakeEmbedder()
-    settings = build_draft_index(tmp_path_factory.mktemp("draft") / "data", embedder)
-    return settings, Retriever(settings, embedder), embedder
+    return draft_env(tmp_path_factory.mktemp("draft"))
 
 
 def run(env, **kw):
