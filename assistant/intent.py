@@ -14,6 +14,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Literal
 
+from index.lexical import strip_diacritics
+
 Intent = Literal["draft", "lookup", "compare", "refine", "search"]
 
 UNIT_LEVELS = ("thị trấn", "phường", "xã")
@@ -21,9 +23,7 @@ UNIT_LEVELS = ("thị trấn", "phường", "xã")
 
 def fold(text: str) -> str:
     """Lower-case, strip diacritics (đ→d), collapse spaces: what rules match against."""
-    decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
-    stripped = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
-    return " ".join(stripped.split())
+    return " ".join(strip_diacritics(unicodedata.normalize("NFC", text)).lower().split())
 
 
 # Ordered: the first rule that matches wins. Patterns are over folded text.

@@ -32,8 +32,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Protocol, Sequence
 
+from assistant.intent import fold
 from index.citations import KINDS, find_citations
-from index.lexical import strip_diacritics
 from index.registry import DirectiveRecord, Registry
 from index.settings import Settings
 
@@ -108,7 +108,7 @@ def tokens(text: str) -> list[str]:
 
 def fold_words(text: str) -> list[str]:
     """Words without case, diacritics or punctuation: ``"Luật Tiếp công dân,"`` → ``["luat", "tiep", "cong", "dan"]``."""
-    return re.findall(r"\w+", strip_diacritics(unicodedata.normalize("NFC", text)).lower())
+    return re.findall(r"\w+", fold(text))
 
 
 _FOLDED_KINDS = [(k, fold_words(k)) for k in KINDS]
