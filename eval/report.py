@@ -86,6 +86,19 @@ def _per_type(suite: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def _paired(suite: Mapping[str, Any]) -> list[str]:
+    paired = suite.get("paired") or {}
+    if not paired:
+        return []
+    lines = ["", f"Is the MRR@10 difference real? **{_project_name(suite)}** minus each baseline, per query "
+             "(95 % paired bootstrap interval; two-sided paired randomization test):", "",
+             "| baseline | Δ MRR@10 | 95 % interval | wins / losses / ties | p |", "|---|---|---|---|---|"]
+    for base, d in paired.items():
+        lines.append(f"| {base} | {d['mean_delta']:+.3f} | [{d['ci_low']:+.3f}, {d['ci_high']:+.3f}] | "
+                     f"{d['wins']} / {d['losses']} / {d['ties']} | {d['p_value']:.3f} |")
+    return lines
+
+
 def _failure_lines(failures: Sequence[Mapping[str, Any]]) -> list[str]:
     if not failures:
         return ["", "No failures."]
@@ -134,6 +147,7 @@ def render_markdown(results: Mapping[str, Any], plots: Sequence[str] = ()) -> st
         lines += _gains(name, suite)
         if name == "retrieval":
             lines += _per_type(suite)
+            lines += _paired(suite)
         if name == "compare" and suite.get("per_pair"):
             lines += ["", "| pair | split | a | b | accuracy | gold pairs |", "|---|---|---|---|---|---|"]
             for pid, p in suite["per_pair"].items():

@@ -10,6 +10,7 @@ Modules:
     directive_accuracy: share of directive references that exist and match the registry.
     leak: share of draft sentences carrying another unit's names or figures.
     placeholder: share of expected fact slots filled with the clerk's fact or shown as a placeholder.
+    paired: paired randomization test and bootstrap interval of a difference between two systems.
     judge_quality: precision/recall/F1 of the support judge and threshold calibration.
     alignment: share of gold section pairs (including gold "unmatched") reproduced exactly.
 

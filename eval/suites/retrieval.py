@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eval.datasets import QUERY_TYPES, SPLITS, RetrievalQuery, span_in_text
+from eval.metrics.paired import paired_difference
 from eval.metrics.retrieval import hit_at_k, mean, ndcg_at_k, reciprocal_rank, relevance_flags
 
 logger = logging.getLogger(__name__)
@@ -83,7 +84,8 @@ def run_retrieval_suite(queries: Sequence[RetrievalQuery], systems: Mapping[str,
 
     Returns:
         ``{"systems": {name: {"all"|"dev"|"test": {metric: value, "n"}, "per_type": {type: {...}},
-        "seconds": float}}, "headline": {split: {metric: value}}, "failures": [...], "per_query": {...}}``
+        "seconds": float}}, "headline": {split: {metric: value}}, "failures": [...], "per_query": {...},
+        "paired": {baseline: PairedDifference.as_dict() of the project's MRR@10 minus the baseline's}}``
     """
     if project not in systems:
         raise ValueError(f"project system {project!r} is not among {sorted(systems)}")
@@ -115,9 +117,21 @@ def run_retrieval_suite(queries: Sequence[RetrievalQuery], systems: Mapping[str,
                         "severity": "miss@5" if r["scores"]["hit_at_5"] < 1.0 else "not first",
                         "top_sources": [f"{p.source}: {p.text[:120]}" for p in top],
                     })
+    result["paired"] = _paired_mrr(queries, result["per_query"], project)
     own = result["systems"][project]
     result["headline"] = {s: {m: own[s][m] for m in METRICS} for s in ("all", *SPLITS) if own[s]["n"]}
     return result
+
+
+def _paired_mrr(queries: Sequence[RetrievalQuery], per_query: Mapping[str, Mapping[str, Mapping[str, float]]],
+                project: str) -> dict[str, dict[str, float | int]]:
+    """Project vs each baseline on per-query reciprocal rank: is the MRR difference more than noise?"""
+    if not queries:
+        return {}
+    ids = [q.id for q in queries]
+    own = [per_query[project][i]["mrr_at_10"] for i in ids]
+    return {name: paired_difference(own, [scores[i]["mrr_at_10"] for i in ids]).as_dict()
+            for name, scores in per_query.items() if name != project}
 
 
 def _rank(rr: float) -> int | None:

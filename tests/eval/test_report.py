@@ -24,6 +24,8 @@ def _results():
                                         "per_type": per_type}},
                 "failures": [{"id": "r007", "split": "dev", "type": "paraphrase", "severity": "miss@5",
                               "query": "xã tiếp bao nhiêu đơn", "gold_span": "tiếp 16 đơn"}],
+                "paired": {"lexical": {"n": 4, "mean_delta": 0.25, "ci_low": 0.0, "ci_high": 0.5, "wins": 2,
+                                       "losses": 0, "ties": 2, "p_value": 0.5}},
             },
             "support": {"project": "project", "threshold": 0.7, "config": {"fingerprint": "lexical-only"},
                         "systems": {"project": {"all": {"precision": 1.0, "recall": 0.5, "f1": 2 / 3, "n": 3}}},
@@ -39,6 +41,7 @@ def test_markdown_has_floors_tables_gains_and_every_failure():
     assert "| retrieval.hit_at_5 | all | ≥ 0.95 | 0.750 | **FAIL** |" in text
     assert "| hybrid | all | 4 | 0.500 | 0.750 | 0.500 | 0.500 |" in text
     assert "| lexical | +0.250 ✓ | +0.250 ✓ | +0.250 ✓ | +0.250 ✓ |" in text
+    assert "| lexical | +0.250 | [+0.000, +0.500] | 2 / 0 / 2 | 0.500 |" in text
     assert "- `r007` (dev, miss@5, paraphrase): xã tiếp bao nhiêu đơn" in text
     assert "gold_span: tiếp 16 đơn" in text
     assert "![retrieval](retrieval_bars.png)" in text

@@ -22,6 +22,9 @@ def measured(real_index):
     for name, system in result["systems"].items():
         print(f"{name:8s} " + "  ".join(f"{split}: hit@5 {system[split]['hit_at_5']:.3f} MRR {system[split]['mrr_at_10']:.3f}"
                                         for split in ("dev", "test", "all")))
+    for baseline, d in result["paired"].items():
+        print(f"hybrid − {baseline}: ΔMRR {d['mean_delta']:+.3f} [{d['ci_low']:+.3f}, {d['ci_high']:+.3f}] "
+              f"wins/losses/ties {d['wins']}/{d['losses']}/{d['ties']} p={d['p_value']:.3f}")
     return {name: system["all"] for name, system in result["systems"].items()}
 
 

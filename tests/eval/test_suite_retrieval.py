@@ -48,6 +48,11 @@ def test_suite_aggregates_per_system_split_and_type_and_lists_project_failures()
     assert result["headline"]["all"]["hit_at_5"] == 1.0
     assert [(f["id"], f["rank_of_gold"], f["severity"]) for f in result["failures"]] == [
         ("q1", 2, "not first"), ("q2", 3, "not first")]
+    # paired: hybrid − lexical per query = 1/2 − 1 and 1/3 − 1/2, both losses
+    paired = result["paired"]["lexical"]
+    assert set(result["paired"]) == {"lexical"}
+    assert paired["mean_delta"] == pytest.approx(((1 / 2 - 1) + (1 / 3 - 1 / 2)) / 2)
+    assert (paired["wins"], paired["losses"], paired["ties"]) == (0, 2, 0)
 
 
 def test_unknown_project_system_is_rejected():
