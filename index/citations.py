@@ -329,9 +329,14 @@ def _end_of_symbol(m: re.Match[str]) -> int:
     return m.end("bnum")
 
 
-#: Where an unquoted title ends: punctuation, a new list item, or the clause's predicate
-#: ("Pháp lệnh số 34/2007/PL-UBTVQH11 về thực hiện dân chủ ở xã, phường, thị trấn hết hiệu lực …").
-_STOP_AFTER_TITLE = re.compile(r"[;:”\"]|\.(?=\s|$)|\n\s*\n\s*(?:[-+•]|\d+\.|[IVX]+\.)|\s+hết\s+hiệu\s+lực\b")
+#: Where an unquoted title ends: punctuation, a new list item, the clause's predicate
+#: ("Pháp lệnh số 34/2007/PL-UBTVQH11 về thực hiện dân chủ ở xã, phường, thị trấn hết hiệu lực …"), or a
+#: new clause whose subject is a local body ("Chỉ thị 35-CT/TW … giải quyết khiếu nại, tố cáo, UBND xã đã
+#: ban hành …"): a body after a comma inside a title is never followed by "đã"/"đều"/… within a few words.
+_STOP_AFTER_TITLE = re.compile(
+    r"[;:”\"]|\.(?=\s|$)|\n\s*\n\s*(?:[-+•]|\d+\.|[IVX]+\.)|\s+hết\s+hiệu\s+lực\b"
+    r"|,\s+(?:UBND|HĐND|MTTQ|Ủy\s+ban\s+nhân\s+dân|Hội\s+đồng\s+nhân\s+dân|Đảng\s+ủy|Ban\s+Thường\s+vụ|"
+    r"[Cc]hính\s+quyền|[Cc]ấp\s+ủy)(?:\s+\S+){0,3}?\s+(?:đã|đều|luôn|tiếp\s+tục|thường\s+xuyên)\b")
 
 
 def _title_after(text: str, pos: int, next_ref_start: int, provenance: bool) -> str | None:

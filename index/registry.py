@@ -57,7 +57,9 @@ from index.schema import NormalizedText, ParsedDocument, content_hash
 logger = logging.getLogger(__name__)
 
 #: 2: per-source Pháp điển topic titles (``TopicTitle``); records carry ``title_evidence``.
-FORMAT_VERSION = 2
+#: 3: unquoted titles end where a local body starts the next clause (mentions cached by content hash
+#:    would otherwise keep the old, overlong titles).
+FORMAT_VERSION = 3
 REGISTRY_FILENAME = "registry.json"
 
 _HEADING_RE = re.compile(

@@ -134,3 +134,15 @@ def test_title_stops_before_the_repeal_predicate():
     (ref,) = find_citations("2. Pháp lệnh số 34/2007/PL-UBTVQH11 về thực hiện dân chủ ở xã, phường, thị trấn\n"
                             "hết hiệu lực kể từ ngày Luật này có hiệu lực thi hành.")
     assert ref.title == "thực hiện dân chủ ở xã, phường, thị trấn"
+
+
+def test_title_stops_where_a_local_body_starts_the_next_clause():
+    # corpus/seeds/001 line 59: the report goes on with its own clause after the directive's title.
+    (ref,) = find_citations("Triển khai thực hiện có hiệu quả Chỉ thị 35-CT/TW ngày 26/5/2014 của Bộ Chính trị về tăng "
+                            "cường sự lãnh đạo của Đảng đối với công tác tiếp công dân và giải quyết khiếu nại, tố cáo, "
+                            "UBND xã đã ban hành nhiều văn bản lãnh đạo, chỉ đạo các ban, ngành.")
+    assert ref.title == ("tăng cường sự lãnh đạo của Đảng đối với công tác tiếp công dân và giải quyết khiếu nại, "
+                         "tố cáo")
+    # A body named inside a title, with no predicate after it, stays part of the title.
+    (ref,) = find_citations("Nghị quyết số 10/NQ-HĐND về chế độ đối với Ủy ban nhân dân, Hội đồng nhân dân cấp xã.")
+    assert ref.title == "chế độ đối với Ủy ban nhân dân, Hội đồng nhân dân cấp xã"

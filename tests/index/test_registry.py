@@ -177,7 +177,7 @@ def test_title_stated_by_a_governing_text_outranks_reports():
 def test_registry_of_an_older_format_is_rebuilt(tmp_path):
     import json
 
-    from index.registry import RegistryFormatError
+    from index.registry import FORMAT_VERSION, RegistryFormatError
 
     corpus = tmp_path / "corpus"
     (corpus / "phapdien").mkdir(parents=True)
@@ -194,4 +194,4 @@ def test_registry_of_an_older_format_is_rebuilt(tmp_path):
         Registry.load(path)
     reg = load_or_build(settings)       # same corpus hash, but the old file lacks topics: rebuilt
     assert reg.get("75/2015/QH13").title == "Mặt trận Tổ quốc Việt Nam"
-    assert json.loads(path.read_text(encoding="utf-8"))["format"] == 2
+    assert json.loads(path.read_text(encoding="utf-8"))["format"] == FORMAT_VERSION
