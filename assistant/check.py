@@ -7,6 +7,9 @@ Only what the corpus supports is flagged (the registry carries the evidence):
 * ``date_mismatch`` — the stated date differs from the registry's (single) date;
 * ``conflicting_dates`` — the corpus itself gives this document two dates;
 * ``issuer_mismatch`` — the stated issuer differs from the registry's or the symbol's;
+* ``title_mismatch`` — the stated title is another directive's (seed 000, line 169, gives 218-QĐ/TW
+  the title of 217-QĐ/TW), or shares almost nothing with any title the corpus gives this one. Short
+  titles one word apart ("thực hiện dân chủ ở xã" / "… ở cơ sở") are too close to call and pass;
 * ``repealed`` — the document is repealed/replaced per a clause in the corpus and is
   cited as current (the sentence does not itself speak of the repeal);
 * ``malformed_symbol`` — stray spaces, a missing hyphen, ``số145`` glued.
@@ -23,8 +26,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rapidfuzz import fuzz
+
 from index.citations import CitationRef, find_citations, issuer_from_symbol, line_of, normalize_for_citations
+from index.lexical import strip_diacritics
 from index.registry import DirectiveRecord, Registry
+
+#: A stated title this close (rapidfuzz ratio, accents and case folded) to another directive's title,
+#: and clearly closer to it than to any of this directive's titles, is that other directive's title.
+TITLE_OF_ANOTHER = 85.0
+TITLE_MARGIN = 10.0
+#: Below this token-set similarity to every title the corpus gives the directive, the title is wrong
+#: (token-set, so a shortened or reordered title still passes).
+TITLE_UNRELATED = 50.0
 
 
 @dataclass(frozen=True)
@@ -96,8 +110,48 @@ def _issuer_key(issuer: str) -> str:
     return re.sub(r"^Chủ tịch ", "", issuer)
 
 
-def check_reference(ref: CitationRef, text: str, registry: Registry) -> list[Problem]:
-    """Problems of one reference, each backed by the registry's evidence."""
+def _fold_title(title: str) -> str:
+    return " ".join(strip_diacritics(title.lower()).replace(",", " ").split())
+
+
+def _title_problem(ref: CitationRef, rec: DirectiveRecord, registry: Registry, source: str | None) -> Problem | None:
+    """A stated title that is another directive's, or unrelated to every title the corpus gives this one.
+
+    Titles written in ``source`` itself are left out, so a file checked against a registry that
+    contains it does not vouch for its own wording.
+    """
+    if not ref.title:
+        return None
+    own = {m.title for m in rec.mentions if m.title and m.source != source}
+    if rec.title and (rec.title_evidence or {}).get("source") != source:
+        own.add(rec.title)
+    if not own:
+        return None
+    stated = _fold_title(ref.title)
+    own_ratio = max(fuzz.ratio(stated, _fold_title(t)) for t in own)
+    twins = {c.get("other_id") for c in rec.conflicts if c["field"] == "id"}
+    others = [(fuzz.ratio(stated, _fold_title(r.title)), r) for r in registry.records().values()
+              if r.title and r.id != rec.id and r.id not in twins]
+    best_ratio, best = max(others, key=lambda pair: pair[0], default=(0.0, None))
+    if best is not None and best_ratio >= TITLE_OF_ANOTHER and best_ratio > own_ratio + TITLE_MARGIN:
+        return Problem(
+            "title_mismatch",
+            f"Tên “{ref.title}” là tên của {best.kind} số {best.symbol_text or best.id}, không phải của "
+            f"{rec.kind} số {rec.symbol_text or rec.id} (kho văn bản ghi: “{rec.title or sorted(own)[0]}”).",
+            rec.citation)
+    if max(fuzz.token_set_ratio(stated, _fold_title(t)) for t in own) < TITLE_UNRELATED:
+        return Problem(
+            "title_mismatch",
+            f"Tên “{ref.title}” không khớp với tên mà kho văn bản ghi cho {rec.id}: “{rec.title or sorted(own)[0]}”.",
+            rec.citation)
+    return None
+
+
+def check_reference(ref: CitationRef, text: str, registry: Registry, source: str | None = None) -> list[Problem]:
+    """Problems of one reference, each backed by the registry's evidence.
+
+    ``source`` names the checked file when it is itself in the corpus (its own titles are not evidence).
+    """
     problems: list[Problem] = []
     bad = _malformed(ref)
     if bad:
@@ -142,6 +196,10 @@ def check_reference(ref: CitationRef, text: str, registry: Registry) -> list[Pro
                 f"Cơ quan ban hành “{ref.issuer}” khác với “{expected_issuer}” theo số hiệu/kho văn bản.",
                 rec.citation))
 
+    title_problem = _title_problem(ref, rec, registry, source)
+    if title_problem:
+        problems.append(title_problem)
+
     if rec.status in ("repealed", "replaced") and rec.status_evidence:
         ev = rec.status_evidence
         start = max(text.rfind(".", 0, ref.span[0]), 0)
@@ -159,20 +217,27 @@ def check_reference(ref: CitationRef, text: str, registry: Registry) -> list[Pro
     return problems
 
 
-def check_text(text: str, source: str, registry: Registry) -> CheckResult:
-    """Check every reference in ``text`` against the registry."""
+def check_text(text: str, source: str, registry: Registry, corpus_source: str | None = None) -> CheckResult:
+    """Check every reference in ``text`` against the registry.
+
+    ``corpus_source`` is the registry's name for this very file when it is in the corpus.
+    """
     text = normalize_for_citations(text)
     checks = []
     for ref in find_citations(text):
         checks.append(ReferenceCheck(text=_flat(ref.raw), id=ref.canonical_id, line=line_of(text, ref.span[0]),
-                                     problems=tuple(check_reference(ref, text, registry))))
+                                     problems=tuple(check_reference(ref, text, registry, corpus_source))))
     return CheckResult(source=source, references=tuple(checks))
 
 
 def check_file(path: Path, registry: Registry) -> CheckResult:
-    """Check a .txt/.md/.docx draft (loaded through ``index.load.load_file``)."""
+    """Check a .txt/.md/.docx draft (loaded through ``index.load.load_file``).
+
+    A file that is itself in the corpus (same content hash) is checked against the rest of it.
+    """
     from index.load import load_file
 
     path = Path(path)
     loaded = load_file(path.resolve(), path.resolve().parent)
-    return check_text(loaded.text, str(path), registry)
+    in_corpus = next((s for s, h in registry.sources.items() if h == loaded.content_hash), None)
+    return check_text(loaded.text, str(path), registry, in_corpus)

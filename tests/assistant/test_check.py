@@ -40,8 +40,13 @@ def test_seed_000_malformed_and_conflicting(registry, sample_corpus):
     ref16 = next(r for r in res.references if r.line == 31)
     assert ref16.problems[0].suggestion == "Chỉ thị số 16/CT-TTg" and "gạch nối" in ref16.problems[0].message
     assert (184, "26/CT-TTg", "conflicting_dates") in probs
+    # "217-QĐ/TW và 218-QĐ/TW … về “Quy chế giám sát và phản biện xã hội …”": 217's title given to 218
+    assert (169, "218-QĐ/TW", "title_mismatch") in probs
+    title = next(p for r in res.references if r.line == 169 and r.id == "218-QĐ/TW" for p in r.problems)
+    assert "là tên của Quyết định số 217-QĐ/TW" in title.message
+    assert title.suggestion.startswith("Quyết định số 218-QĐ/TW ngày 12/12/2013 của Bộ Chính trị ban hành Quy định về việc")
     # everything else in the report is consistent with the corpus
-    assert len(probs) == 2
+    assert len(probs) == 3
 
 
 def test_seed_002_stray_space(registry, sample_corpus):
@@ -56,6 +61,19 @@ def test_crafted_date_and_issuer_mismatch(registry):
     probs = _problems(check_text(draft, "draft.txt", registry))
     assert probs == [(1, "33/CT-TTg", "date_mismatch"), (2, "25-NQ/TW", "issuer_mismatch"),
                      (3, "14/CT-TTg", "issuer_mismatch")]
+
+
+def test_crafted_title_mismatch(registry):
+    draft = ("Thực hiện Chỉ thị số 33/CT-TTg ngày 26/11/2021 của Thủ tướng Chính phủ về tăng cường sự lãnh đạo của "
+             "Đảng đối với công tác tiếp công dân và giải quyết khiếu nại, tố cáo.\n"
+             "Thực hiện Chỉ thị số 33/CT-TTg ngày 26/11/2021 của Thủ tướng Chính phủ về phòng, chống dịch bệnh gia súc.\n"
+             "Thực hiện Chỉ thị số 33/CT-TTg ngày 26/11/2021 của Thủ tướng Chính phủ về đổi mới công tác dân vận "
+             "của cơ quan hành chính nhà nước.\n")
+    refs = check_text(draft, "d.txt", registry).references
+    assert [[p.code for p in r.problems] for r in refs] == [["title_mismatch"], ["title_mismatch"], []]
+    assert "là tên của Chỉ thị số 35-CT/TW" in refs[0].problems[0].message   # another directive's title
+    assert "không khớp" in refs[1].problems[0].message                      # unrelated to every known title
+    assert refs[1].problems[0].suggestion.startswith("Chỉ thị số 33/CT-TTg ngày 26/11/2021")
 
 
 def test_crafted_unknown_id_not_in_corpus(registry):
