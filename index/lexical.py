@@ -22,6 +22,11 @@ no spaces, no leading zeros: ``16/CT TTg`` and ``16/CT-TTg`` → ``16/ct-ttg``,
 ``23- QĐ/TW`` → ``23-qd/tw``), so a query naming the number ranks the passages that
 cite exactly that number first instead of every passage containing "33" and "ct".
 
+Tone placement: Vietnamese writes the tone of an open ``oa``/``oe``/``uy`` on either vowel
+("hoà"/"hòa", "hoả hoạn"/"hỏa hoạn", "Uỷ ban"/"Ủy ban"), and the sample corpus mixes both
+(uỷ 72× beside ủy 1,120×, hoả 39× beside hỏa 34×). Both fields put it on the first vowel
+(``unify_tone_placement``), so a query in one style matches a passage in the other.
+
 Stopwords (``STOPWORDS_VI``): a deliberately small list of Vietnamese function words
 (và, của, các, những, được, là, …) that occur in nearly every passage. Content words
 that look common in reports ("công tác", "thực hiện") are kept: BM25's IDF already
@@ -48,7 +53,7 @@ logger = logging.getLogger(__name__)
 
 #: Bumped whenever tokenization changes; stored in the manifest so an index tokenized
 #: differently is refreshed (``soanthao index`` rebuilds BM25 without re-embedding).
-LEXICAL_VERSION = "2"
+LEXICAL_VERSION = "3"
 
 #: Function words dropped from both fields (compared on the accented, lower-cased syllable).
 STOPWORDS_VI: frozenset[str] = frozenset(
@@ -123,10 +128,35 @@ def find_document_numbers(text: str, *, query: bool = False) -> list[str]:
     return [normalize_document_number(m.group(0)) for m in matches]
 
 
+_TONES = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, nặng
+#: Open-syllable endings with the tone on the second vowel → tone on the first ("oà" → "òa").
+_TONE_ON_FIRST = {
+    unicodedata.normalize("NFC", first + second + tone): unicodedata.normalize("NFC", first + tone + second)
+    for first, second in (("o", "a"), ("o", "e"), ("u", "y"))
+    for tone in _TONES
+}
+
+
+def unify_tone_placement(syllable: str) -> str:
+    """Put the tone of a final open ``oa``/``oe``/``uy`` on its first vowel (lower-case input).
+
+    ``qu`` + ``y`` is left alone: there ``u`` belongs to the consonant and the tone is on ``y`` in
+    every spelling ("quý").
+
+    >>> [unify_tone_placement(s) for s in ("hoà", "hoả", "uỷ", "thuỷ", "khoẻ", "quý", "toàn", "hòa")]
+    ['hòa', 'hỏa', 'ủy', 'thủy', 'khỏe', 'quý', 'toàn', 'hòa']
+    """
+    ending = syllable[-2:]
+    swapped = _TONE_ON_FIRST.get(ending)
+    if swapped is None or (ending[0] == "u" and syllable[-3:-2] == "q"):
+        return syllable
+    return syllable[:-2] + swapped
+
+
 def syllables(text: str) -> list[str]:
-    """Lower-cased NFC syllables (``\\w+``) without the stopwords."""
+    """Lower-cased NFC syllables (``\\w+``) without the stopwords, tone placement unified."""
     lowered = unicodedata.normalize("NFC", text).lower()
-    return [tok for tok in _SYLLABLE.findall(lowered) if tok not in STOPWORDS_VI]
+    return [unify_tone_placement(tok) for tok in _SYLLABLE.findall(lowered) if tok not in STOPWORDS_VI]
 
 
 def tokenize_fields(text: str, *, query: bool = False) -> tuple[list[str], list[str]]:

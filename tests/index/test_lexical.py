@@ -16,6 +16,7 @@ from index.lexical import (
     strip_diacritics,
     syllables,
     tokenize_fields,
+    unify_tone_placement,
 )
 
 PASSAGES = [
@@ -70,6 +71,28 @@ def test_syllables_lowercase_nfc_without_stopwords():
     nfd = unicodedata.normalize("NFD", "Công tác của các Tổ hòa giải và nhân dân")
     assert syllables(nfd) == ["công", "tác", "tổ", "hòa", "giải", "nhân", "dân"]
     assert {"và", "của", "các"} <= STOPWORDS_VI
+
+
+@pytest.mark.parametrize("syllable, expected", [
+    ("hoà", "hòa"), ("hoả", "hỏa"), ("hoá", "hóa"), ("xoã", "xõa"), ("toạ", "tọa"),   # oa
+    ("khoẻ", "khỏe"), ("loè", "lòe"),                                               # oe
+    ("uỷ", "ủy"), ("thuỷ", "thủy"), ("tuỳ", "tùy"), ("huỵ", "hụy"),                 # uy
+    ("quý", "quý"), ("quỹ", "quỹ"),          # qu + y: the tone is on y in every spelling
+    ("toàn", "toàn"), ("hoạt", "hoạt"), ("khuyến", "khuyến"),   # closed syllables are fixed
+    ("hòa", "hòa"), ("ủy", "ủy"), ("hoa", "hoa"), ("thuế", "thuế"),
+])
+def test_unify_tone_placement(syllable, expected):
+    assert unify_tone_placement(syllable) == expected
+
+
+def test_either_tone_placement_finds_the_other():
+    idx = LexicalIndex.build(["Thời gian phát động chậm nhất sau 3 ngày kể từ ngày thiên tai, hoả hoạn.",
+                              "Ủy ban nhân dân xã tổ chức hội nghị.", "Phòng cháy chữa cháy rừng."])
+    assert syllables("Uỷ ban hoả hoạn") == ["ủy", "ban", "hỏa", "hoạn"]
+    assert idx.search("hỏa hoạn", k=1)[0][0] == 0
+    assert idx.search("Uỷ ban", k=1)[0][0] == 1
+    # the accented field (syllables and pairs) matches across spellings: both spellings score the same
+    assert idx.search("hỏa hoạn", k=1)[0][1] == pytest.approx(idx.search("hoả hoạn", k=1)[0][1])
 
 
 def test_tokenize_fields_adds_pairs_and_number_token_to_both_fields():
