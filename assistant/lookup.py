@@ -18,6 +18,11 @@ title the question covers (``named_matches``) first — a repealed one too, foll
 repealed or replaced it (``status_evidence["by"]``). A question that names no text is ranked by
 the scores alone, exactly as without this rule.
 
+A question that names **who issued** the text ("chỉ thị của Thủ tướng", "nghị định của Chính phủ")
+halves the score of directives whose known issuer is a different one (``issuer_cue``,
+``ISSUER_MISMATCH_FACTOR``): "tiếp công dân … theo chỉ thị của Thủ tướng" asks for 14/CT-TTg, not
+the Politburo's 35-CT/TW on the same topic. Directives with no known issuer are left as scored.
+
 Usage:
     >>> result = lookup("Văn bản nào quy định về giám sát, phản biện xã hội của Mặt trận?")  # doctest: +SKIP
     >>> result.directives[0].id                                                               # doctest: +SKIP
@@ -33,7 +38,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, Sequence
 
 from assistant.intent import fold
-from index.citations import KINDS, find_citations
+from index.citations import KINDS, find_citations, issuer_from_symbol
 from index.registry import DirectiveRecord, Registry
 from index.settings import Settings
 
@@ -200,6 +205,52 @@ def _named_first(ranked: list[tuple[str, float]], named: list[tuple[str, float]]
     return [(did, score_of.get(did, 0.0)) for did in head] + [(i, s) for i, s in ranked if i not in head]
 
 
+#: Issuer named in a question (folded, after "của" or a kind word) → the registry issuers it is compatible with.
+#: Longest first, so "thu tuong chinh phu" is read as the Prime Minister, not the Government.
+ISSUER_CUES: tuple[tuple[str, frozenset[str]], ...] = (
+    ("uy ban thuong vu quoc hoi", frozenset({"Ủy ban Thường vụ Quốc hội"})),
+    ("ban chap hanh trung uong", frozenset({"Ban Chấp hành Trung ương", "Bộ Chính trị", "Ban Bí thư"})),
+    ("thu tuong chinh phu", frozenset({"Thủ tướng Chính phủ"})),
+    ("thu tuong", frozenset({"Thủ tướng Chính phủ"})),
+    ("bo chinh tri", frozenset({"Bộ Chính trị"})),
+    ("ban bi thu", frozenset({"Ban Bí thư"})),
+    ("trung uong dang", frozenset({"Ban Chấp hành Trung ương", "Bộ Chính trị", "Ban Bí thư"})),
+    ("quoc hoi", frozenset({"Quốc hội", "Ủy ban Thường vụ Quốc hội"})),
+    ("chinh phu", frozenset({"Chính phủ", "Thủ tướng Chính phủ"})),
+)
+ISSUER_MISMATCH_FACTOR = 0.5
+_FOLDED_KIND_WORDS = "|".join(sorted((" ".join(w) for _, w in _FOLDED_KINDS), key=len, reverse=True))
+_ISSUER_CUE_RE = re.compile(
+    rf"\b(?:cua|{_FOLDED_KIND_WORDS})\s+(?P<cue>{'|'.join(c for c, _ in ISSUER_CUES)})\b")
+
+
+def issuer_cue(question: str) -> frozenset[str] | None:
+    """Issuers the question asks for ("… chỉ thị của Thủ tướng" → {"Thủ tướng Chính phủ"}), or None.
+
+    Only an issuer right after "của" or a kind word counts: "cơ quan hành chính nhà nước" or
+    "chính quyền" in a topic name no one.
+    """
+    m = _ISSUER_CUE_RE.search(fold(question))
+    if m is None:
+        return None
+    return next(issuers for cue, issuers in ISSUER_CUES if cue == m.group("cue"))
+
+
+def record_issuer(rec: DirectiveRecord) -> str | None:
+    """The issuer the corpus states, else the one the symbol states (``CT-TTg``)."""
+    return rec.issuer or issuer_from_symbol(re.sub(r"^\d+[-/]", "", rec.id.split("@")[0]))
+
+
+def apply_issuer_cue(ranked: list[tuple[str, float]], issuers: frozenset[str],
+                     registry: Registry) -> list[tuple[str, float]]:
+    """Scale down directives whose known issuer is not among ``issuers``; re-sort (stable)."""
+    scaled = []
+    for did, score in ranked:
+        issuer = record_issuer(registry.get(did))
+        scaled.append((did, score * ISSUER_MISMATCH_FACTOR if issuer and issuer not in issuers else score))
+    return sorted(scaled, key=lambda kv: -kv[1])
+
+
 def _profile(rec: DirectiveRecord, max_sentences: int = 60) -> str:
     titles = {m.title for m in rec.mentions if m.title} | ({rec.title} if rec.title else set())
     sentences = []
@@ -338,6 +389,10 @@ def lookup(question: str, k: int = 5, settings: Settings | None = None, registry
         hits = retriever.search(question, k=RETRIEVE_K)
         ret_scores, ret_evidence = retrieval_scores(hits, registry)
     ranked = [(i, s) for i, s in combine_scores(lexical, ret_scores) if not registry.get(i).suspect]
+    issuers = issuer_cue(question)
+    if issuers:
+        logger.debug("question names the issuer %s", sorted(issuers))
+        ranked = apply_issuer_cue(ranked, issuers, registry)
     named = named_matches(question, registry)
     if named:
         logger.debug("question names %s", named)

@@ -7,7 +7,15 @@ from dataclasses import dataclass
 
 import pytest
 
-from assistant.lookup import combine_scores, lookup, normalize, retrieval_scores
+from assistant.lookup import (
+    ISSUER_MISMATCH_FACTOR,
+    apply_issuer_cue,
+    combine_scores,
+    issuer_cue,
+    lookup,
+    normalize,
+    retrieval_scores,
+)
 from index.registry import build_registry, corpus_files
 from index.schema import Chunk
 from index.settings import PROJECT_ROOT, Settings
@@ -207,3 +215,39 @@ def test_named_text_ranks_first_with_real_index(registry, real_index):
         ids = [d.id for d in lookup(question, k=3, settings=real_index.settings, registry=registry,
                                     retriever=retriever).directives]
         assert ids[0] == gold, (question, ids)
+
+
+@pytest.mark.parametrize("question, issuers", [
+    ("tiếp công dân, giải quyết khiếu nại theo chỉ thị của Thủ tướng", {"Thủ tướng Chính phủ"}),
+    ("chi thi thu tuong chinh phu ve dan van", {"Thủ tướng Chính phủ"}),          # typed without accents
+    ("Nghị định của Chính phủ về dân chủ ở cơ sở", {"Chính phủ", "Thủ tướng Chính phủ"}),
+    ("Nghị quyết Trung ương Đảng về công tác dân vận", {"Ban Chấp hành Trung ương", "Bộ Chính trị", "Ban Bí thư"}),
+    ("quy chế của Bộ Chính trị về giám sát", {"Bộ Chính trị"}),
+    ("Luật của Quốc hội về tiếp công dân", {"Quốc hội", "Ủy ban Thường vụ Quốc hội"}),
+    # an issuer word in the topic, not after "của" or a kind word, names no one
+    ("dân vận của cơ quan hành chính nhà nước, chính quyền các cấp", None),
+    ("trách nhiệm của Chủ tịch Ủy ban nhân dân xã trong tiếp công dân", None),
+])
+def test_issuer_cue_reads_who_issued_it(question, issuers):
+    assert issuer_cue(question) == (frozenset(issuers) if issuers else None)
+
+
+def test_issuer_cue_halves_other_issuers_and_keeps_unknown_ones(registry):
+    ranked = [("35-CT/TW", 0.8), ("14/CT-TTg", 0.7), ("39/2014/TT-BGTVT", 0.6), ("03-QC/TU@?", 0.5)]
+    out = apply_issuer_cue(ranked, frozenset({"Thủ tướng Chính phủ"}), registry)
+    # 35-CT/TW (Bộ Chính trị) 0.8 → 0.4 and 03-QC/TU (Ban Thường vụ Tỉnh ủy) 0.5 → 0.25;
+    # 39/2014/TT-BGTVT has no known issuer in the corpus and keeps 0.6
+    assert out == [("14/CT-TTg", 0.7), ("39/2014/TT-BGTVT", 0.6), ("35-CT/TW", 0.8 * ISSUER_MISMATCH_FACTOR),
+                   ("03-QC/TU@?", 0.5 * ISSUER_MISMATCH_FACTOR)]
+    assert registry.get("35-CT/TW").issuer == "Bộ Chính trị"
+
+
+def test_question_naming_the_prime_minister_gets_his_directive_first(registry, no_index):
+    # eval l09: retrieval favours the Politburo's 35-CT/TW on the same topic; the question says "của Thủ tướng".
+    question = ("Chấn chỉnh và nâng cao hiệu quả công tác tiếp công dân, giải quyết khiếu nại, tố cáo "
+                "theo chỉ thị của Thủ tướng")
+    fake = FakeRetriever([_chunk("Thực hiện Chỉ thị 35-CT/TW của Bộ Chính trị về tiếp công dân")] * 3)
+    top = [d.id for d in lookup(question, k=3, settings=no_index, registry=registry, retriever=fake).directives]
+    assert top[0] == "14/CT-TTg" and "35-CT/TW" in top
+    untold = question.replace(" theo chỉ thị của Thủ tướng", "")
+    assert lookup(untold, k=1, settings=no_index, registry=registry, retriever=fake).directives[0].id == "35-CT/TW"
