@@ -28,8 +28,8 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from index.citations import CitationRef, find_citations, issuer_from_symbol, line_of, normalize_for_citations
-from index.lexical import strip_diacritics
+from assistant.intent import fold
+from index.citations import CitationRef, find_citations, line_of, normalize_for_citations
 from index.registry import DirectiveRecord, Registry
 
 #: A stated title this close (rapidfuzz ratio, accents and case folded) to another directive's title,
@@ -111,7 +111,7 @@ def _issuer_key(issuer: str) -> str:
 
 
 def _fold_title(title: str) -> str:
-    return " ".join(strip_diacritics(title.lower()).replace(",", " ").split())
+    return fold(title.replace(",", " "))
 
 
 def _title_problem(ref: CitationRef, rec: DirectiveRecord, registry: Registry, source: str | None) -> Problem | None:
@@ -187,7 +187,7 @@ def check_reference(ref: CitationRef, text: str, registry: Registry, source: str
             f"Kho văn bản ghi {rid} với nhiều ngày ban hành khác nhau: {where}. Cần đối chiếu bản gốc.",
             None))
 
-    expected_issuer = issuer_from_symbol(re.sub(r"^\d+[-/]", "", rid.split("@")[0])) or rec.issuer
+    expected_issuer = rec.expected_issuer
     if ref.issuer and expected_issuer:
         a, b = _issuer_key(ref.issuer), _issuer_key(expected_issuer)
         if not (a.startswith(b) or b.startswith(a)) and not any(c["field"] == "issuer" for c in rec.conflicts):

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, Sequence
 
 from assistant.intent import fold
-from index.citations import KINDS, find_citations, issuer_from_symbol
+from index.citations import KINDS, find_citations
 from index.registry import DirectiveRecord, Registry
 from index.settings import Settings
 
@@ -236,17 +236,12 @@ def issuer_cue(question: str) -> frozenset[str] | None:
     return next(issuers for cue, issuers in ISSUER_CUES if cue == m.group("cue"))
 
 
-def record_issuer(rec: DirectiveRecord) -> str | None:
-    """The issuer the corpus states, else the one the symbol states (``CT-TTg``)."""
-    return rec.issuer or issuer_from_symbol(re.sub(r"^\d+[-/]", "", rec.id.split("@")[0]))
-
-
 def apply_issuer_cue(ranked: list[tuple[str, float]], issuers: frozenset[str],
                      registry: Registry) -> list[tuple[str, float]]:
     """Scale down directives whose known issuer is not among ``issuers``; re-sort (stable)."""
     scaled = []
     for did, score in ranked:
-        issuer = record_issuer(registry.get(did))
+        issuer = registry.get(did).expected_issuer
         scaled.append((did, score * ISSUER_MISMATCH_FACTOR if issuer and issuer not in issuers else score))
     return sorted(scaled, key=lambda kv: -kv[1])
 

@@ -141,6 +141,12 @@ class DirectiveRecord:
     title_evidence: dict[str, Any] | None = None  # where the title comes from (see module docstring)
 
     @property
+    def expected_issuer(self) -> str | None:
+        """Who issued it: what a State symbol states (``CT-TTg`` → Thủ tướng Chính phủ) wins over what the
+        corpus says; Party symbols state nothing, so then the corpus's issuer."""
+        return issuer_from_symbol(_symbol_part(self.id)) or self.issuer
+
+    @property
     def citation(self) -> str:
         """Standard form a clerk pastes: "Chỉ thị số 33/CT-TTg ngày 26/11/2021 của Thủ tướng Chính phủ về …"."""
         parts = [f"{self.kind} số {self.symbol_text or self.id.split('@')[0]}"]

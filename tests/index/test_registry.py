@@ -56,6 +56,15 @@ def test_citation_standard_form(registry):
         "dân vận của cơ quan hành chính nhà nước, chính quyền các cấp trong tình hình mới")
 
 
+def test_expected_issuer_reads_a_state_symbol_first_then_the_corpus():
+    reg = build_registry([("a.txt", "Chỉ thị số 33/CT-TTg ngày 26/11/2021 của Chính phủ.\n"
+                                    "Chỉ thị số 35-CT/TW ngày 26/5/2014 của Bộ Chính trị.\n"
+                                    "Quyết định số 1175/QĐ-BTTTT.")])
+    assert reg.get("33/CT-TTg").expected_issuer == "Thủ tướng Chính phủ"  # the symbol says TTg, the text "Chính phủ"
+    assert reg.get("35-CT/TW").expected_issuer == "Bộ Chính trị"           # a Party symbol states no one
+    assert reg.get("1175/QĐ-BTTTT").expected_issuer is None
+
+
 def test_mentions_carry_section_and_sentence(registry):
     m = next(m for m in registry.get("1533/QĐ-UBND@tỉnh Hải Dương").mentions)
     assert (m.source, m.line) == ("seeds/000_ad1bc2404d8aad29.txt", 187)
