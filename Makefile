@@ -14,11 +14,15 @@ export GRADIO_ANALYTICS_ENABLED=False
 export TOKENIZERS_PARALLELISM=false
 export ORT_DISABLE_TELEMETRY=1
 
-.PHONY: install models index run test browser bench clean-index
+.PHONY: install models index run test browser bench clean-index lock
 
-$(STAMP): pyproject.toml
+# Every package, direct and transitive, is installed at the version in constraints.txt (pip's own
+# constraints mechanism): two machines a month apart get the same set. `make lock` refreshes it.
+LOCK        := constraints.txt
+
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --upgrade pip -c $(LOCK)
 	@# CPU PyTorch first: installed later as a dependency it would pull GBs of CUDA wheels.
 	@if $(BIN)/python -c "import torch" 2>/dev/null; then \
 	    echo "torch already installed: $$($(BIN)/python -c 'import torch; print(torch.__version__)')"; \
@@ -29,8 +33,24 @@ $(STAMP): pyproject.toml
 	    echo "Set TORCH_WHEEL=/path/to/torch-*+cpu-cp311-*.whl (installing plain 'torch' would pull CUDA)." >&2; \
 	    exit 1; \
 	fi
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e ".[test]"
 	@touch $(STAMP)
+
+# Re-resolve every dependency at its newest allowed release in a throw-away venv and write the
+# versions to constraints.txt. Deliberate: run `make test` with the new lock before committing it.
+lock:
+	rm -rf .venv-lock
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet --upgrade pip
+	.venv-lock/bin/python -m pip install --quiet "$(TORCH_WHEEL)"
+	.venv-lock/bin/python -m pip install --quiet -e ".[test]"
+	@{ echo "# Exact versions make installs (pip install -c constraints.txt). Written by 'make lock' on $$(date -u +%F);"; \
+	   echo "# the CPU torch wheel is installed first from TORCH_WHEEL and pinned here by version."; \
+	   .venv-lock/bin/python -m pip freeze --all --exclude-editable \
+	     | sed -E "s|^torch @ .*|torch==$$(.venv-lock/bin/python -c 'import torch; print(torch.__version__)')|" \
+	     | LC_ALL=C sort -f; } > $(LOCK)
+	rm -rf .venv-lock
+	@echo "constraints.txt refreshed: run 'make test' before committing it"
 
 install: $(STAMP)
 

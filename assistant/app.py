@@ -380,6 +380,16 @@ def _guarded(fn):
     return wrapper
 
 
+def _support_notice(services: Services) -> str | None:
+    """The uncalibrated-threshold line, when the model can be loaded at all (else the index
+    error shows where it matters)."""
+    try:
+        return services.support_notice
+    except SoanThaoError as exc:
+        logger.warning("embedding model not loaded: %s", exc)
+        return None
+
+
 def build_app(services: Services):
     """The Blocks UI. Labels are Vietnamese; every main function has an ``api_name``."""
     import gradio as gr
@@ -403,6 +413,9 @@ def build_app(services: Services):
 
     with gr.Blocks(title="Soạn Thảo", delete_cache=(3600, 86400)) as demo:
         gr.Markdown("# Soạn Thảo — trợ lý soạn thảo văn bản cấp xã (ngoại tuyến)")
+        notice = _support_notice(services)
+        if notice:
+            gr.Markdown(f"⚠️ {notice}", elem_id="support-notice")
         chat_state = gr.State({})
         with gr.Tab("Soạn thảo"):
             with gr.Row():
@@ -607,6 +620,8 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None, 
         services.registry
     except SoanThaoError as exc:
         logger.warning("index not loaded yet (upload documents in «Kho tài liệu» to build it): %s", exc)
+    if _support_notice(services):
+        logger.warning(services.support_notice)
     demo = build_app(services)
     demo.queue(default_concurrency_limit=4)
     demo.launch(server_name=host, server_port=port, auth=auth, prevent_thread_lock=not block,

@@ -314,6 +314,9 @@ def eval_command(
                                     for k, v in by_split.get("all", {}).items())
                 typer.echo(f"{name}: {figures}")
             typer.echo(f"Báo cáo / report: {run.report_dir / 'report.md'} ({run.results['meta']['seconds']} s)")
+        notice = run.results["meta"]["support_threshold"]["notice"]
+        if notice:
+            typer.secho(notice, fg=typer.colors.YELLOW, err=True)
         bad = run.failed_floors
         for check in bad:
             typer.secho(f"DƯỚI NGƯỠNG / FLOOR FAILED: {check.floor.label} on {check.split}: measured "

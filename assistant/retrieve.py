@@ -29,18 +29,18 @@ import logging
 import re
 import threading
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, Sequence
 
 import numpy as np
 
-from assistant.errors import InvalidRequestError, ModelMismatchError
+from assistant.errors import InvalidRequestError
 from index.embed import Embedder
 from index.lexical import strip_diacritics
 from index.schema import Chunk
 from index.settings import Settings
-from index.store import IndexStore, LoadedIndex, model_mismatch_message
+from index.store import IndexStore, LoadedIndex
 
 logger = logging.getLogger(__name__)
 
@@ -219,10 +219,7 @@ class Retriever:
     def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None):
         self.settings = settings or Settings()
         store = IndexStore(self.settings)
-        self.index: LoadedIndex = store.load(
-            expected_fingerprint=embedder.fingerprint if embedder is not None else None,
-            expected_model_id=embedder.model_id if embedder is not None else "",
-        )
+        self.index: LoadedIndex = store.load(embedder=embedder)
         self._embedder = embedder
         self._mask_cache: dict[SearchFilters, np.ndarray] = {}
 
@@ -232,12 +229,10 @@ class Retriever:
             from index.embed import load_embedder
 
             embedder = load_embedder(self.settings)
-            manifest = self.index.manifest
-            if embedder.fingerprint != manifest.model_fingerprint:
-                raise ModelMismatchError(
-                    model_mismatch_message(manifest.model_id, manifest.model_fingerprint,
-                                           embedder.model_id, embedder.fingerprint)
-                )
+            if embedder.fingerprint != self.index.manifest.model_fingerprint:
+                # Same model under an older fingerprint is adopted; anything else raises ModelMismatchError.
+                manifest = IndexStore(self.settings).recognise_model(embedder)
+                self.index = replace(self.index, manifest=manifest)
             self._embedder = embedder
         return self._embedder
 

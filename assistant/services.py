@@ -60,6 +60,16 @@ class Services:
 
             return load_registry(self.settings)
 
+    @cached_property
+    def support_notice(self) -> str | None:
+        """One line when drafts are judged by the lexical fallback because no support threshold is
+        calibrated for the loaded model (None when it is)."""
+        from assistant.support import is_calibrated_for, load_support_config, uncalibrated_notice
+
+        if not is_calibrated_for(load_support_config(self.embedder), self.embedder):
+            return uncalibrated_notice(self.embedder)
+        return None
+
     def reload(self) -> None:
         """Forget everything that was read from the index (after a rebuild)."""
         with self._lock:

@@ -49,6 +49,8 @@ __all__ = [
     "lexical_support",
     "support_score",
     "load_support_config",
+    "is_calibrated_for",
+    "uncalibrated_notice",
     "calibrate_support_threshold",
     "THRESHOLD_PATH",
     "PAIRS_PATH",
@@ -57,6 +59,7 @@ __all__ = [
 THRESHOLD_PATH = Path(__file__).resolve().parent / "support_threshold.json"
 PAIRS_PATH = Path(__file__).resolve().parent.parent / "eval" / "data" / "support_pairs.jsonl"
 LEXICAL_KEY = "lexical-only"
+CALIBRATE_COMMAND = "python -m assistant.support"
 DEFAULT_LEXICAL_WEIGHT = 0.6
 _LEVEL_WORDS = re.compile(r"(?<!\w)(?:thị trấn|thị xã|phường|xã)(?!\s+hội)(?!\w)", re.I)
 _CITATION_MARK = re.compile(r"\[\d+(?:\s*[,;]\s*\d+)*\]")
@@ -117,6 +120,8 @@ class SupportConfig:
     dataset_sha256: str = ""
     dev: dict[str, Any] = field(default_factory=dict)
     test: dict[str, Any] = field(default_factory=dict)
+    # Earlier fingerprints of the same model (first scheme: changed with library upgrades).
+    previous_fingerprints: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.lexical_weight <= 1.0:
@@ -301,26 +306,69 @@ def support_score(sentence: str, passage: str, embedder: Embedder | None,
 # --------------------------------------------------------------------------- config file
 
 
+def _config(entry: dict[str, Any]) -> SupportConfig:
+    return SupportConfig(**{**entry, "previous_fingerprints": tuple(entry.get("previous_fingerprints", ()))})
+
+
+def _calibrated_entry(embedder: Embedder, entries: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """The entry of this model: by its fingerprint, by an earlier fingerprint an entry lists, or by
+    the first-scheme fingerprint of its folder (an entry written before the scheme changed)."""
+    if embedder.fingerprint in entries:
+        return entries[embedder.fingerprint]
+    for entry in entries.values():
+        if embedder.fingerprint in entry.get("previous_fingerprints", ()):
+            return entry
+    folder = getattr(embedder, "folder", None)
+    if folder is not None:
+        from index.model_identity import legacy_model_fingerprint
+
+        legacy = legacy_model_fingerprint(Path(folder))
+        if legacy in entries:
+            log.info("support threshold of model %s found under its earlier fingerprint %s", embedder.model_id,
+                     legacy[:12])
+            return {**entries[legacy], "fingerprint": embedder.fingerprint,
+                    "previous_fingerprints": [*entries[legacy].get("previous_fingerprints", ()), legacy]}
+    return None
+
+
 def load_support_config(embedder: Embedder | None = None, path: Path = THRESHOLD_PATH) -> SupportConfig:
-    """The calibrated rule for this embedder, else the lexical-only rule.
+    """The calibrated rule for this embedder, else the lexical-only rule (``is_calibrated_for`` tells which,
+    ``uncalibrated_notice`` says so to the clerk).
 
     Raises:
         FileNotFoundError: when the threshold file is missing (run ``calibrate_support_threshold``).
     """
     if not Path(path).is_file():
         raise FileNotFoundError(
-            f"support threshold file not found: {path}; run "
-            "`python -m assistant.support` to calibrate it on eval/data/support_pairs.jsonl"
+            f"support threshold file not found: {path}; run `{CALIBRATE_COMMAND}` to calibrate it on "
+            "eval/data/support_pairs.jsonl"
         )
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     entries: dict[str, dict[str, Any]] = data.get("models", {})
-    if embedder is not None and embedder.fingerprint in entries:
-        return SupportConfig(**entries[embedder.fingerprint])
     if embedder is not None:
-        log.info("no support threshold calibrated for model %s; using the lexical-only rule", embedder.model_id)
+        entry = _calibrated_entry(embedder, entries)
+        if entry is not None:
+            return _config(entry)
+        log.warning("no support threshold calibrated for model %s (%s); using the lexical-only rule",
+                    embedder.model_id, embedder.fingerprint[:12])
     if LEXICAL_KEY not in entries:
         raise KeyError(f"{path} has no '{LEXICAL_KEY}' entry; recalibrate")
-    return SupportConfig(**entries[LEXICAL_KEY])
+    return _config(entries[LEXICAL_KEY])
+
+
+def is_calibrated_for(config: SupportConfig, embedder: Embedder | None) -> bool:
+    """Was ``config`` calibrated for this embedder (always true without one: the lexical rule is meant)?"""
+    return embedder is None or config.fingerprint == embedder.fingerprint
+
+
+def uncalibrated_notice(embedder: Embedder) -> str:
+    """One line for the clerk when the lexical-only rule stands in for an uncalibrated model."""
+    return (
+        f"Chưa hiệu chỉnh ngưỡng kiểm chứng nguồn cho mô hình {embedder.model_id} ({embedder.fingerprint[:12]}): "
+        f"đang dùng quy tắc chỉ so khớp từ; chạy `{CALIBRATE_COMMAND}` để hiệu chỉnh. / No support threshold is "
+        f"calibrated for model {embedder.model_id} ({embedder.fingerprint[:12]}): the lexical-only rule is in "
+        f"force; run `{CALIBRATE_COMMAND}` to calibrate it."
+    )
 
 
 def read_pairs(path: Path = PAIRS_PATH) -> list[dict[str, Any]]:
@@ -403,7 +451,7 @@ def _store(config: SupportConfig, path: Path, embedder: Embedder | None) -> None
         data = json.loads(path.read_text(encoding="utf-8"))
         data.setdefault("models", {})
     key = embedder.fingerprint if embedder is not None else LEXICAL_KEY
-    data["models"][key] = asdict(config)
+    data["models"][key] = {**asdict(config), "previous_fingerprints": list(config.previous_fingerprints)}
     data["about"] = ("Support thresholds calibrated by assistant.support.calibrate_support_threshold on the "
                      "dev split of eval/data/support_pairs.jsonl; test = held-out split. One entry per "
                      "embedding-model fingerprint; 'lexical-only' is used for any other model.")

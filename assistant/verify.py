@@ -31,7 +31,13 @@ from typing import Any, Iterable, Sequence
 
 from assistant.adapt import ClerkFact, UnitRef, directive_spans, find_figures
 from index.sentences import split_sentences
-from assistant.support import SupportConfig, SupportScorer, load_support_config
+from assistant.support import (
+    SupportConfig,
+    SupportScorer,
+    is_calibrated_for,
+    load_support_config,
+    uncalibrated_notice,
+)
 from index.embed import Embedder
 
 log = logging.getLogger(__name__)
@@ -264,13 +270,15 @@ def verify_draft(
     Returns:
         The ``VerificationResult``; ``result.text`` is the checked draft with markers.
     """
+    warnings: list[str] = []
     if scorer is None:
         config = config or load_support_config(embedder)
+        if not is_calibrated_for(config, embedder):
+            warnings.append(uncalibrated_notice(embedder))
         scorer = SupportScorer(embedder if config.lexical_weight < 1.0 else None, config)
     by_n = {c.n: c for c in citations}
     target_names = _unit_names(target_unit)
     facts = list(clerk_facts)
-    warnings: list[str] = []
     verified: list[VerifiedSentence] = []
 
     allowed = {f.quantity for f in facts}

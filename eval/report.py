@@ -129,6 +129,11 @@ def render_markdown(results: Mapping[str, Any], plots: Sequence[str] = ()) -> st
              f"- mode: {'quick' if meta['quick'] else 'full'}; suites: {', '.join(meta['suites'])}",
              f"- data dir: `{meta['data_dir']}`; embedding model: `{meta['model_id']}`",
              f"- runtime: {meta['seconds']:.1f} s", ""]
+    support = meta.get("support_threshold") or {}
+    if support:
+        lines[-1:-1] = [f"- support threshold: {support['threshold']} (lexical weight {support['lexical_weight']}), "
+                        + ("calibrated for this model" if support["calibrated_for_model"]
+                           else f"**not calibrated for this model**: {support['notice']}")]
     checks = results.get("floors", [])
     if checks:
         lines += ["## Floors (`eval/floors.toml`)", "", "| metric | split | floor | measured | result |", "|---|---|---|---|---|"]

@@ -117,6 +117,18 @@ def _quick_drafting(requests: list[datasets.DraftingRequest]) -> list[datasets.D
     return [r for split in datasets.SPLITS for r in datasets.by_split(requests, split)[:2]]
 
 
+def support_threshold_status(embedder: Embedder) -> dict[str, Any]:
+    """Which support rule drafts are judged by: the model's calibrated one, or the lexical fallback
+    (then ``notice`` says so and how to calibrate)."""
+    from assistant.support import is_calibrated_for, load_support_config, uncalibrated_notice
+
+    config = load_support_config(embedder)
+    calibrated = is_calibrated_for(config, embedder)
+    return {"fingerprint": config.fingerprint, "threshold": config.threshold,
+            "lexical_weight": config.lexical_weight, "calibrated_for_model": calibrated,
+            "notice": None if calibrated else uncalibrated_notice(embedder)}
+
+
 def run_eval(settings: Settings, options: EvalOptions = EvalOptions(), embedder: Embedder | None = None) -> EvalRun:
     """Run the chosen suites, check the floors, write the report folder.
 
@@ -197,6 +209,7 @@ def run_eval(settings: Settings, options: EvalOptions = EvalOptions(), embedder:
 
     headline = {name: suite["headline"] for name, suite in suites.items() if "headline" in suite}
     checks = check_floors(headline, floors)
+    support = support_threshold_status(embedder)
     results: dict[str, Any] = {
         "meta": {
             "started": started_at.isoformat(timespec="seconds"),
@@ -206,6 +219,7 @@ def run_eval(settings: Settings, options: EvalOptions = EvalOptions(), embedder:
             "corpus_dir": str(settings.corpus_dir),
             "model_id": embedder.model_id,
             "model_fingerprint": embedder.fingerprint,
+            "support_threshold": support,
             "index": index_report,
             "naive_baseline": naive is not None,
             "seconds": 0.0,

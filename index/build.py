@@ -24,7 +24,6 @@ from typing import Callable, Sequence
 import numpy as np
 
 from index.embed import Embedder
-from index.errors import ModelMismatchError
 from index.schema import Chunk
 from index.settings import Settings
 from index.store import (
@@ -34,7 +33,6 @@ from index.store import (
     Manifest,
     indexed_text,
     make_manifest,
-    model_mismatch_message,
 )
 
 logger = logging.getLogger(__name__)
@@ -180,8 +178,10 @@ class IndexBuilder:
             build_seconds=seconds,
         )
         # The app's corpus tab lists the last build's rejected files with their reason.
+        history = old_manifest.extra.get("previous_model_fingerprints", []) if old_manifest and old_positions else []
         manifest = replace(manifest, extra={**manifest.extra, "rejected": [
-            {"source": rej.source, "reason": rej.reason} for rej in rejected]})
+            {"source": rej.source, "reason": rej.reason} for rej in rejected],
+            **({"previous_model_fingerprints": history} if history else {})})
         self.store.save(manifest, chunks, vectors, before_swap=before_swap)
         report = BuildReport(
             index_dir=str(self.store.index_dir),
@@ -204,14 +204,9 @@ class IndexBuilder:
             except IndexFormatError as exc:
                 logger.warning("ignoring the damaged previous index on rebuild: %s", exc)
                 return None, {}
-        manifest = self.store.read_manifest()
+        manifest = self.store.recognise_model(self.embedder)   # ModelMismatchError: another model's vectors
         if manifest is None:
             return None, {}
-        if manifest.model_fingerprint != self.embedder.fingerprint or manifest.dim != self.embedder.dim:
-            raise ModelMismatchError(
-                model_mismatch_message(manifest.model_id, manifest.model_fingerprint,
-                                       self.embedder.model_id, self.embedder.fingerprint)
-            )
         positions = {chunk.chunk_id: i for i, chunk in enumerate(self.store.load_chunks())}
         return manifest, positions
 

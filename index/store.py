@@ -83,6 +83,11 @@ MANIFEST_NAME = "manifest.json"
 CHUNKS_NAME = "chunks.jsonl"
 VECTORS_NAME = "vectors.npy"
 BM25_DIR = "bm25"
+# Recognising an index of the same model under another fingerprint: this many stored chunks are
+# embedded again and must come back at this cosine (the same weights give 1.0 up to float
+# rounding; int8 weights of the same model give 0.97-0.99, another model far less).
+SAME_MODEL_PROBE = 8
+SAME_VECTORS_MIN_COSINE = 0.9999
 _OLD_PREFIX = ".index-old-"
 _TMP_PREFIX = ".index-tmp-"
 
@@ -258,13 +263,69 @@ class IndexStore:
             )
         return manifest
 
-    def load(self, expected_fingerprint: str | None = None, expected_model_id: str = "") -> LoadedIndex:
+    def recognise_model(self, embedder: Any) -> Manifest | None:
+        """The manifest, once the index is known to hold ``embedder``'s vectors (None: no index yet).
+
+        An index written under another fingerprint of the same model (the first fingerprint
+        scheme, which changed with every library upgrade) is recognised by embedding a few stored
+        chunks again: when every vector comes back the same, the manifest takes the new
+        fingerprint in place (the old one is kept in ``extra["previous_model_fingerprints"]``)
+        and nothing is re-embedded.
+
+        Raises:
+            ModelMismatchError: the vectors differ, or the dimension does.
+        """
+        manifest = self.read_manifest()
+        if manifest is None or manifest.model_fingerprint == embedder.fingerprint:
+            return manifest
+        if manifest.dim == embedder.dim and self._same_vectors(manifest, embedder):
+            previous = [*manifest.extra.get("previous_model_fingerprints", []), manifest.model_fingerprint]
+            adopted = replace(manifest, model_id=embedder.model_id, model_fingerprint=embedder.fingerprint,
+                              extra={**manifest.extra, "previous_model_fingerprints": previous})
+            self._rewrite_manifest(adopted)
+            logger.info("index %s: same vectors under the new model fingerprint %s (was %s); manifest updated",
+                        self.index_dir, embedder.fingerprint[:12], manifest.model_fingerprint[:12])
+            return adopted
+        raise ModelMismatchError(model_mismatch_message(manifest.model_id, manifest.model_fingerprint,
+                                                        embedder.model_id, embedder.fingerprint))
+
+    def _same_vectors(self, manifest: Manifest, embedder: Any) -> bool:
+        """Do ``SAME_MODEL_PROBE`` stored chunks, spread over the index, embed to their stored vectors?"""
+        if manifest.chunk_count == 0:
+            return True
+        try:
+            chunks = self.load_chunks()
+            stored = self.load_vectors()
+        except (OSError, ValueError) as exc:
+            logger.warning("cannot compare the stored vectors of %s: %s", self.index_dir, exc)
+            return False
+        positions = sorted({int(p) for p in np.linspace(0, len(chunks) - 1, min(SAME_MODEL_PROBE, len(chunks)))})
+        fresh = np.asarray(embedder.embed_passages([indexed_text(chunks[p]) for p in positions]), dtype=np.float32)
+        cosines = np.sum(fresh * np.asarray(stored[positions], dtype=np.float32), axis=1)
+        logger.info("same-model probe of %s: lowest cosine %.6f over %d chunks", self.index_dir,
+                    float(cosines.min()), len(positions))
+        return bool(cosines.min() >= SAME_VECTORS_MIN_COSINE)
+
+    def _rewrite_manifest(self, manifest: Manifest) -> None:
+        """Replace manifest.json in one rename (the rest of the index is unchanged)."""
+        path = self.index_dir / MANIFEST_NAME
+        tmp = path.with_name(f".{MANIFEST_NAME}.{os.getpid()}.tmp")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(manifest.to_json(), fh, ensure_ascii=False, indent=1)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+
+    def load(self, expected_fingerprint: str | None = None, expected_model_id: str = "",
+             embedder: Any = None) -> LoadedIndex:
         """Load manifest → dense vectors (configured store) → bm25 → chunks.
 
         Args:
             expected_fingerprint: the configured embedder's fingerprint; None skips the
                 check (lexical-only use).
             expected_model_id: for the error message only.
+            embedder: the configured embedder; when given, an index of the same model under an
+                older fingerprint is recognised (``recognise_model``) instead of refused.
 
         Raises:
             IndexNotFoundError: no index in the data folder.
@@ -273,6 +334,9 @@ class IndexStore:
             VectorStoreError: the configured store cannot be opened (server down, folder busy).
             IndexFormatError: damaged or incompatible files.
         """
+        if embedder is not None:
+            self.recognise_model(embedder)
+            expected_fingerprint, expected_model_id = embedder.fingerprint, embedder.model_id
         manifest = self.read_manifest()
         if manifest is None:
             raise IndexNotFoundError(

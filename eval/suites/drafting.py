@@ -36,7 +36,6 @@ from eval.metrics.citation import CitedSentence, citation_precision, citation_re
 from eval.metrics.directive_accuracy import (
     DirectiveReference,
     RegistryEntry,
-    directive_accuracy,
     directive_key,
     reference_problems,
 )

@@ -185,7 +185,7 @@ def test_mode_scores_are_cosine_or_bm25(retriever):
 
 def test_retriever_refuses_another_model(settings):
     with pytest.raises(ModelMismatchError, match="--rebuild"):
-        Retriever(settings, FakeEmbedder(model_id="x", fingerprint="x-v1"))
+        Retriever(settings, FakeEmbedder(model_id="x", fingerprint="x-v1", salt="x"))
 
 
 def test_hit_to_json_has_exactly_the_issue_fields(retriever):

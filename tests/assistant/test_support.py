@@ -7,8 +7,10 @@ from assistant.support import (
     SupportConfig,
     SupportScorer,
     calibrate_support_threshold,
+    is_calibrated_for,
     lexical_support,
     load_support_config,
+    uncalibrated_notice,
     mask_for_support,
     support_score,
 )
@@ -80,6 +82,43 @@ def test_calibration_writes_per_model_entries(tmp_path):
     assert load_support_config(FakeEmbedder(fingerprint="other"), out).fingerprint == LEXICAL_KEY
     with pytest.raises(FileNotFoundError):
         load_support_config(None, tmp_path / "missing.json")
+
+
+def test_an_uncalibrated_model_is_told_not_silently_judged_lexically(tmp_path):
+    pairs = _pairs(tmp_path)
+    out = tmp_path / "thr.json"
+    calibrate_support_threshold(None, pairs, out)
+    other = FakeEmbedder(model_id="mô hình khác", fingerprint="other-fp")
+    config = load_support_config(other, out)
+    assert config.fingerprint == LEXICAL_KEY and not is_calibrated_for(config, other)
+    assert is_calibrated_for(config, None)                      # no model: the lexical rule is the rule
+    notice = uncalibrated_notice(other)
+    assert "mô hình khác" in notice and "python -m assistant.support" in notice
+    assert "Chưa hiệu chỉnh" in notice and "No support threshold" in notice
+
+
+def test_entries_are_found_under_an_earlier_fingerprint_of_the_same_model(tmp_path):
+    pairs = _pairs(tmp_path)
+    out = tmp_path / "thr.json"
+    emb = FakeEmbedder(fingerprint="new-scheme")
+    calibrated = calibrate_support_threshold(emb, pairs, out)
+    data = json.loads(out.read_text(encoding="utf-8"))
+    data["models"]["new-scheme"]["previous_fingerprints"] = ["old-scheme"]
+    out.write_text(json.dumps(data), encoding="utf-8")
+    # A calibration stored under the old key is still the calibration of a model now called "old-scheme"…
+    assert load_support_config(FakeEmbedder(fingerprint="old-scheme"), out).threshold == calibrated.threshold
+    # …and a model folder whose first-scheme fingerprint is the stored key is recognised by it.
+    from index.model_identity import legacy_model_fingerprint
+
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "model.safetensors").write_bytes(b"weights")
+    data["models"][legacy_model_fingerprint(folder)] = data["models"].pop("new-scheme")
+    out.write_text(json.dumps(data), encoding="utf-8")
+    upgraded = FakeEmbedder(fingerprint="v2-of-that-folder")
+    upgraded.folder = folder
+    found = load_support_config(upgraded, out)
+    assert found.threshold == calibrated.threshold and is_calibrated_for(found, upgraded)
 
 
 def _reproduce(embedder):

@@ -103,3 +103,15 @@ def test_real_registry_goes_through_the_citation_checker():
     by_id = {d.id: d for d in r.directives}
     assert by_id["99/CT-TTg"].problems and by_id["35-CT/TW"].problems == ()
     assert by_id["35-CT/TW"].citation.startswith("Chỉ thị số 35-CT/TW ngày 26/05/2014")
+
+
+def test_a_draft_judged_by_the_lexical_fallback_says_so():
+    from index.embed import FakeEmbedder
+
+    uncalibrated = FakeEmbedder(model_id="mô hình chưa hiệu chỉnh", fingerprint="never-calibrated")
+    result = verify_draft([CitedSentence("Trong năm đã tiếp [số đơn] đơn.", (1,))], SOURCES, uncalibrated,
+                          target_unit=TARGET, target_year=2024)
+    assert any("mô hình chưa hiệu chỉnh" in w and "python -m assistant.support" in w for w in result.warnings)
+    calibrated_rule = verify_draft([CitedSentence("Trong năm đã tiếp [số đơn] đơn.", (1,))], SOURCES, None,
+                                   target_unit=TARGET, target_year=2024)
+    assert not any("python -m assistant.support" in w for w in calibrated_rule.warnings)

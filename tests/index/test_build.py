@@ -17,7 +17,7 @@ from index.chunk import embed_text
 from index.embed import FakeEmbedder
 from index.errors import ModelMismatchError
 from index.settings import PROJECT_ROOT, Settings
-from index.store import IndexStore
+from index.store import SAME_MODEL_PROBE, IndexStore
 from tests.tiny_index import tiny_files, with_changed_chunk
 
 
@@ -96,16 +96,32 @@ def test_rejected_files_are_reported_and_the_rest_indexed(settings):
 
 def test_model_mismatch_is_an_error_and_rebuild_re_embeds_everything(settings):
     _build(settings, tiny_files())
-    other = FakeEmbedder(model_id="other-model", fingerprint="other-v1")
+    other = FakeEmbedder(model_id="other-model", fingerprint="other-v1", salt="other")
     with pytest.raises(ModelMismatchError, match="--rebuild") as info:
         IndexBuilder(settings, other).build(tiny_files())
     assert "fake-hash-embedder" in str(info.value) and "other-model" in str(info.value)
-    assert other.passages_embedded == 0
+    assert other.passages_embedded <= SAME_MODEL_PROBE     # only the probe that told the vectors apart
+    other.passages_embedded = 0
     assert IndexStore(settings).load().manifest.model_fingerprint == "fake-v1"   # never mixed
 
     IndexBuilder(settings, other).build(tiny_files(), rebuild=True)
     assert other.passages_embedded == 7
     assert IndexStore(settings).load(expected_fingerprint="other-v1").manifest.model_id == "other-model"
+
+
+def test_same_model_under_a_new_fingerprint_is_adopted_without_re_embedding(settings):
+    """An index written under the first fingerprint scheme (or before a library upgrade) keeps its
+    vectors: a few chunks embedded again match, and the manifest takes the new fingerprint."""
+    _build(settings, tiny_files())
+    renamed = FakeEmbedder(model_id="fake-hash-embedder (new identity)", fingerprint="fake-v2")
+    report = IndexBuilder(settings, renamed).build(tiny_files(), pipeline_fingerprint="p")
+    assert report.chunks_embedded == 0 and renamed.passages_embedded <= SAME_MODEL_PROBE
+    manifest = IndexStore(settings).read_manifest()
+    assert manifest.model_fingerprint == "fake-v2"
+    assert manifest.extra["previous_model_fingerprints"] == ["fake-v1"]
+    probe = FakeEmbedder(fingerprint="fake-v2")
+    IndexBuilder(settings, probe).build(tiny_files(), pipeline_fingerprint="p")
+    assert probe.passages_embedded == 0        # recognised once, then plainly equal
 
 
 def test_builder_rejects_a_non_embedder(settings):

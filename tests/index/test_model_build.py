@@ -153,28 +153,6 @@ def test_up_to_date_only_with_same_checksum_and_format():
     assert not is_up_to_date(None, "abc")
 
 
-def test_fingerprint_covers_model_files_not_the_build_record(tmp_path):
-    (tmp_path / "1_Pooling").mkdir()
-    (tmp_path / "1_Pooling" / "config.json").write_text("{}")
-    (tmp_path / "model.safetensors").write_bytes(b"weights")
-    first = model_fingerprint(tmp_path)
-    (tmp_path / BUILD_INFO_NAME).write_text('{"x": 1}')
-    (tmp_path / "README.md").write_text("card")
-    assert model_fingerprint(tmp_path) == first
-    (tmp_path / "model.safetensors").write_bytes(b"weightz")
-    assert model_fingerprint(tmp_path) != first
-
-
-def test_fingerprint_leaves_out_the_onnx_files_derived_from_the_model(tmp_path):
-    (tmp_path / "model.safetensors").write_bytes(b"weights")
-    first = model_fingerprint(tmp_path)
-    (tmp_path / ONNX_DIRNAME).mkdir()
-    (tmp_path / ONNX_DIRNAME / ONNX_INT8_NAME).write_bytes(b"int8 graph")
-    (tmp_path / ".onnx.building-x").mkdir()
-    (tmp_path / ".onnx.building-x" / "model_fp32.onnx").write_bytes(b"half written")
-    assert model_fingerprint(tmp_path) == first
-
-
 def test_onnx_file_is_rebuilt_only_when_the_model_or_recipe_changed(tmp_path, monkeypatch):
     import index.model_build as model_build
 
