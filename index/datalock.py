@@ -113,7 +113,12 @@ def index_lock(settings: Any, on_wait: Callable[[str], None] | None = None,
 
 
 def update_in_progress(data_dir: Path) -> bool:
-    """True while another thread or process holds the data folder's index lock (False in its holder)."""
+    """True while another thread or process holds the data folder's index lock (False in its holder).
+
+    A reader never creates the lock file: no file means no index run has ever locked this folder.
+    """
+    if not (Path(data_dir) / LOCK_NAME).exists():
+        return False
     lock = _lock(Path(data_dir))
     try:
         lock.acquire(timeout=0)

@@ -241,6 +241,9 @@ def _read_converted(path: Path, suffix: str) -> Extracted:
             text = _read_docx(docx_path)
         except UnreadableFileError as err:
             raise UnreadableFileError(path, err.reason_vi, err.reason_en) from err
+    if "\ufffd" in text:   # LibreOffice opened bytes it did not recognise as plain text
+        raise UnreadableFileError(path, f"không phải tệp {suffix} hợp lệ (LibreOffice chỉ đọc được như văn bản thô)",
+                                  f"not a valid {suffix} file (LibreOffice could only read it as raw text)")
     return Extracted(text, f"{suffix.lstrip('.')}→docx")
 
 

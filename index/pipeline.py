@@ -38,7 +38,7 @@ from index.errors import UnreadableFileError
 from index.extract_cache import ExtractionCache
 from index.manifest import ManifestEntry
 from index.pages import page_of_line
-from index.registry import SourceDirectives, directives_of
+from index.registry import Registry, SourceDirectives, directives_of
 from index.schema import Chunk, LoadedFile, NormalizedText, ParsedDocument, content_hash
 from index.settings import Settings
 
@@ -85,6 +85,13 @@ class IngestResult:
     @property
     def indexed(self) -> tuple[ManifestEntry, ...]:
         return tuple(e for e in self.entries if e.status == "indexed")
+
+    def registry(self) -> Registry:
+        """The directive registry of the indexed files (what ``soanthao index`` stores with them)."""
+        registry = Registry()
+        for source, entry in self.directives.items():
+            registry.add(source, entry)
+        return registry
 
 
 def pipeline_fingerprint(settings: Settings) -> str:
