@@ -155,7 +155,8 @@ def search_command(
             item = hit_to_json(hit)
             meta = " · ".join(str(v) for v in (item["kind"], item["unit"], item["year"]) if v)
             typer.secho(f"{item['rank']}. {item['title']}  [{item['score']:.4f}]", bold=True)
-            typer.echo(f"   {item['source']}:{item['line_start']}-{item['line_end']}  {meta}")
+            page = f" ({item['page']})" if item.get("page") else ""
+            typer.echo(f"   {item['source']}:{item['line_start']}-{item['line_end']}{page}  {meta}")
             if item["section"]:
                 typer.echo(f"   § {item['section']}")
             text = item["text"] if len(item["text"]) <= 400 else item["text"][:400] + "…"
@@ -269,7 +270,8 @@ def draft_command(
         if result.citations:
             typer.secho("\nNguồn / sources:", bold=True)
             for c in result.citations:
-                typer.echo(f"  [{c.n}] {c.source} § {c.section} (dòng {c.line_start}-{c.line_end})")
+                page = f"{c.page}, " if c.page else ""
+                typer.echo(f"  [{c.n}] {c.source} § {c.section} ({page}dòng {c.line_start}-{c.line_end})")
         if result.placeholders:
             typer.secho("Cần điền / to fill: " + ", ".join(result.placeholders), fg=typer.colors.YELLOW)
         for w in result.warnings:
