@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from index.settings import SAMPLE_CORPUS, Settings
-from tests.index.renderings import libreoffice, missing_tools, scan_pdf
+from bench.formats import libreoffice, missing_tools, scan_pdf
 from tests.real_index import real_index  # noqa: F401  (session fixture)
 
 pytestmark = [pytest.mark.slow,

@@ -1,0 +1,77 @@
+"""Real renderings of the five seed reports (``bench.formats``: .docx, .doc, text PDF, scanned PDF) give
+the same document as the seed's .txt: unit, year, number, signer, section tree, and the directive
+references ``check`` finds. OCR's character error rate is printed (target ≤ 2 %)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from bench.formats import (
+    FORMATS,
+    character_error_rate,
+    missing_tools,
+    read_file,
+    render_all,
+    renderings_dir,
+    seed_paths,
+    tree_differences,
+)
+from index.settings import SAMPLE_CORPUS, Settings
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(bool(missing_tools()), reason=f"needs {missing_tools()} (make document-tools)")]
+SEEDS = [p.name for p in seed_paths()]
+
+
+@pytest.fixture(scope="session")
+def renderings(tmp_path_factory):
+    folder = renderings_dir(tmp_path_factory.getbasetemp().parent)
+    # the OCR cache lives beside the renderings: later sessions read the scans from it, as a clerk's
+    # second `soanthao index` does
+    return render_all(folder), Settings(data_dir=folder / "data")
+
+
+@pytest.fixture(scope="session")
+def readings(renderings):
+    files, settings = renderings
+    out = {}
+    for seed in SEEDS:
+        out[seed] = {"txt": read_file(SAMPLE_CORPUS / "seeds" / seed, settings)}
+        for fmt in FORMATS:
+            out[seed][fmt] = read_file(files[seed][fmt], settings)
+    return out
+
+
+def _check_refs(path, registry, settings) -> Counter:
+    from assistant.check import check_file
+
+    result = check_file(path, registry, settings)
+    return Counter((r.id, tuple(sorted(p.code for p in r.problems))) for r in result.references)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("seed", SEEDS)
+def test_every_rendering_is_the_same_document(readings, seed, fmt):
+    txt, other = readings[seed]["txt"], readings[seed][fmt]
+    assert other.rejected is None, other.rejected
+    assert other.meta == txt.meta, tree_differences(txt, other)
+    assert other.tree == txt.tree, tree_differences(txt, other)
+    assert other.directives == txt.directives
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("seed", SEEDS)
+def test_check_finds_the_same_references(renderings, corpus_registry, seed, fmt):
+    files, settings = renderings
+    assert _check_refs(files[seed][fmt], corpus_registry, settings) == \
+        _check_refs(SAMPLE_CORPUS / "seeds" / seed, corpus_registry, settings)
+
+
+def test_ocr_character_error_rate(readings):
+    rates = {seed: character_error_rate(readings[seed]["txt"].text, readings[seed]["scan"].text) for seed in SEEDS}
+    for seed, rate in rates.items():
+        print(f"OCR CER {seed}: {rate:.2%} ({readings[seed]['scan'].pages} pages)")
+    assert all(rate <= 0.02 for rate in rates.values()), rates
+    assert all(readings[seed]["scan"].pages == readings[seed]["pdf"].pages > 1 for seed in SEEDS)
