@@ -12,6 +12,8 @@ Steps, in order, each recorded as ``TextChange`` records with the original line 
 5. ``dropped-glyph``: bold capitals that a PDF extractor dropped, each leaving a
    space ("C Ỉ ĐẠO" → "CHỈ ĐẠO"), are restored. See ``repair_dropped_glyphs``.
 6. ``whitespace``: runs of spaces collapsed, line ends stripped.
+7. ``ocr-roman``: on lines read by OCR only, a top-level Roman heading whose numeral lost an
+   "I" is restored from the count (``index.ocr_repair``).
 
 Lines are never merged or split: ``NormalizedText.lines[i]`` is original line
 ``i + 1``. Rejoining hard wraps and split document numbers ("Nghị định số" /
@@ -34,12 +36,13 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from index.ocr_repair import fix_roman_sequence
 from index.schema import NormalizedText, TextChange
 from index.syllables import SyllableInventory, default_inventory, is_syllable_prefix, is_valid_syllable
 
 logger = logging.getLogger(__name__)
 
-NORMALIZER_VERSION = 1
+NORMALIZER_VERSION = 2   # 2: OCR repairs (ocr-roman)
 
 # Capitals that the bold font of seed 004's source PDF failed to extract.
 DEFAULT_DROPPED_GLYPHS: tuple[str, ...] = ("H", "Ủ", "Ụ", "X", "A")
@@ -86,6 +89,7 @@ def normalize_vietnamese(
     source: str = "",
     inventory: SyllableInventory | None = None,
     repair: GlyphRepairSettings | None = None,
+    ocr_lines: frozenset[int] = frozenset(),
 ) -> NormalizedText:
     """Normalize a decoded document line by line.
 
@@ -95,6 +99,7 @@ def normalize_vietnamese(
         inventory: syllable counts for the dropped-glyph repair; default: the
             bundled corpus. The document itself is left out of the counts.
         repair: dropped-glyph repair settings (default ``GlyphRepairSettings()``).
+        ocr_lines: the (1-based) lines whose text was read by OCR; OCR repairs touch only these.
 
     Returns:
         ``NormalizedText`` with exactly as many lines as ``text`` and the changes made.
@@ -113,6 +118,10 @@ def normalize_vietnamese(
         changes.extend(TextChange(number, before, after, "dropped-glyph") for before, after in repairs)
         line = _step(line, _SPACE_RUN.sub(" ", line).strip(), number, "whitespace", changes)
         out.append(line)
+    if ocr_lines:
+        for number, before, after in fix_roman_sequence(out, ocr_lines):
+            out[number - 1] = after
+            changes.append(TextChange(number, before, after, "ocr-roman"))
     glyph_repairs = sum(1 for c in changes if c.reason == "dropped-glyph")
     if glyph_repairs:
         logger.info("%s: %d dropped-glyph repairs", source or "<text>", glyph_repairs)

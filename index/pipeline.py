@@ -208,7 +208,7 @@ class IngestPipeline:
         stage = "normalize"
         try:
             started = time.perf_counter()
-            normalized = normalize_vietnamese(loaded.text, loaded.source)
+            normalized = normalize_vietnamese(loaded.text, loaded.source, ocr_lines=ocr_lines(loaded))
             timings["normalize"] += time.perf_counter() - started
 
             stage = "parse"
@@ -249,6 +249,15 @@ class IngestPipeline:
 
 _STAGE_VI = {"load": "đọc tệp", "normalize": "chuẩn hóa", "parse": "phân tích cấu trúc", "chunk": "chia đoạn",
              "directives": "tìm văn bản được trích dẫn"}
+
+
+def ocr_lines(loaded: LoadedFile) -> frozenset[int]:
+    """The (1-based) lines of ``loaded`` whose text was read by OCR."""
+    if not loaded.ocr_pages:
+        return frozenset()
+    ends = [*loaded.pages[1:], loaded.text.count("\n") + 2]
+    return frozenset(line for page in loaded.ocr_pages
+                     for line in range(loaded.pages[page - 1], ends[page - 1]))
 
 
 def _with_pages(chunks: list[Chunk], pages: tuple[int, ...]) -> list[Chunk]:

@@ -1,0 +1,40 @@
+"""OCR repairs touch only OCR'd lines and only what the report's own numbering proves."""
+
+from __future__ import annotations
+
+from index.normalize import normalize_vietnamese
+from index.ocr_repair import fix_roman_sequence
+from index.pipeline import ocr_lines
+from index.schema import LoadedFile
+
+OUTLINE = ["I. ĐẶC ĐIỂM TÌNH HÌNH", "Nội dung.", "II. CÔNG TÁC LÃNH ĐẠO", "Nội dung.",
+           "II. KẾT QUẢ THỰC HIỆN", "Nội dung.", "IV. ĐÁNH GIÁ CHUNG"]
+
+
+def test_a_numeral_that_lost_an_i_is_restored_from_the_count():
+    assert fix_roman_sequence(OUTLINE, set(range(1, 8))) == [(5, "II. KẾT QUẢ THỰC HIỆN", "III. KẾT QUẢ THỰC HIỆN")]
+    last = OUTLINE[:5]                                     # the last heading: nothing after it to confirm, still the count
+    assert fix_roman_sequence(last, set(range(1, 6)))[0][2] == "III. KẾT QUẢ THỰC HIỆN"
+
+
+def test_nothing_is_guessed_without_proof():
+    assert fix_roman_sequence(OUTLINE, {1, 2, 3}) == []                          # not an OCR'd line
+    assert fix_roman_sequence(OUTLINE[:6] + ["V. ĐÁNH GIÁ CHUNG"], set(range(1, 8))) == []  # next does not confirm
+    assert fix_roman_sequence(["I. A B", "II. Công tác", "II. Kết quả"], {1, 2, 3}) == []  # not caps headings
+    assert fix_roman_sequence(["I. A", "III. B", "III. C"], {1, 2, 3}) == []       # IV is not III plus an I
+    assert fix_roman_sequence(["I. A", "I. B", "III. C"], {1, 2, 3}) == [(2, "I. B", "II. B")]
+
+
+def test_the_normalizer_applies_it_to_ocr_lines_and_records_the_change():
+    text = "\n".join(OUTLINE)
+    assert normalize_vietnamese(text).lines[4] == "II. KẾT QUẢ THỰC HIỆN"
+    normalized = normalize_vietnamese(text, ocr_lines=frozenset(range(1, 8)))
+    assert normalized.lines[4] == "III. KẾT QUẢ THỰC HIỆN"
+    assert [(c.line, c.reason) for c in normalized.changes if c.reason == "ocr-roman"] == [(5, "ocr-roman")]
+
+
+def test_ocr_lines_are_the_lines_of_ocr_pages():
+    loaded = LoadedFile(path="/x.pdf", source="x.pdf", text="a\nb\nc\nd\ne", encoding="pdf+ocr", content_hash="h",
+                        pages=(1, 3, 5), ocr_pages=(2, 3))
+    assert ocr_lines(loaded) == frozenset({3, 4, 5})
+    assert ocr_lines(LoadedFile(path="/x.txt", source="x.txt", text="a", encoding="utf-8", content_hash="h")) == frozenset()
