@@ -243,5 +243,11 @@ def check_file(path: Path, registry: Registry, settings: Any = None) -> CheckRes
     options = {} if settings is None else {"cache": ExtractionCache.for_data_dir(settings.data_dir),
                                            "ocr": settings.ocr_settings()}
     loaded = load_file(path.resolve(), path.resolve().parent, **options)
+    text = loaded.text
+    if loaded.ocr_pages:   # OCR'd text gets the OCR repairs the index gives it (symbols, heading numerals)
+        from index.normalize import normalize_vietnamese
+        from index.pages import ocr_lines
+
+        text = normalize_vietnamese(loaded.text, loaded.source, ocr_lines=ocr_lines(loaded)).text
     in_corpus = next((s for s, h in registry.sources.items() if h == loaded.content_hash), None)
-    return check_text(loaded.text, str(path), registry, in_corpus)
+    return check_text(text, str(path), registry, in_corpus)

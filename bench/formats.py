@@ -4,7 +4,7 @@ and whether each rendering of the seeds gives the same document as its ``.txt``.
 Renderings of the five seed reports, made by code (also used by ``tests/index/test_seed_renderings.py``
 and ``tests/index/test_clerk_files.py``). From each seed ``.txt``:
 
-* ``.docx`` — python-docx, one paragraph per line of the text; a Markdown heading line becomes a
+* ``.docx`` — python-docx, one paragraph per line of the normalized text; a Markdown heading line becomes a
   paragraph in Word's "Heading N" style, ``**bold**`` a bold run (what an author's Word file has);
 * ``.doc`` — that ``.docx`` saved as Word 97–2003 by LibreOffice;
 * ``.pdf`` — that ``.docx`` printed to PDF by LibreOffice (a text PDF);
@@ -32,7 +32,7 @@ from typing import Any
 from index.settings import PROJECT_ROOT, SAMPLE_CORPUS
 
 #: Bump when a rendering changes (the cached set is rebuilt).
-RENDERING_VERSION = "1"
+RENDERING_VERSION = "2"
 FORMATS = ("docx", "doc", "pdf", "scan")
 SCAN_DPI = 200
 TOOLS = ("soffice", "pdftoppm", "tesseract")
@@ -62,15 +62,21 @@ def _runs(paragraph, text: str) -> None:
 
 
 def write_docx(txt: Path, out: Path) -> Path:
-    """The seed as a Word file: one paragraph per line, Markdown headings in Word heading styles."""
+    """The seed as a Word file: one paragraph per line, Markdown headings in Word heading styles.
+
+    The lines are the seed's *normalized* text: the report as it reads, not the damage its own
+    extraction left in the ``.txt`` (PDF glyphs ``ƣ`` for ``ư``, dropped capitals), which no Word file has.
+    """
     import docx
     from docx.shared import Pt
+
+    from index.normalize import normalize_vietnamese
 
     document = docx.Document()
     style = document.styles["Normal"]
     style.font.name = "Times New Roman"
     style.font.size = Pt(13)
-    for line in txt.read_text(encoding="utf-8").split("\n"):
+    for line in normalize_vietnamese(txt.read_text(encoding="utf-8"), txt.name).lines:
         heading = _MD_HEADING.match(line.strip())
         if heading:
             paragraph = document.add_paragraph(style=f"Heading {len(heading.group(1))}")

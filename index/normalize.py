@@ -12,8 +12,9 @@ Steps, in order, each recorded as ``TextChange`` records with the original line 
 5. ``dropped-glyph``: bold capitals that a PDF extractor dropped, each leaving a
    space ("C Ỉ ĐẠO" → "CHỈ ĐẠO"), are restored. See ``repair_dropped_glyphs``.
 6. ``whitespace``: runs of spaces collapsed, line ends stripped.
-7. ``ocr-roman``: on lines read by OCR only, a top-level Roman heading whose numeral lost an
-   "I" is restored from the count (``index.ocr_repair``).
+7. ``ocr-symbol``, ``ocr-roman``: on lines read by OCR only, National Assembly term numbers in
+   document symbols get their digits back and top-level Roman headings follow the report's
+   count (``index.ocr_repair``).
 
 Lines are never merged or split: ``NormalizedText.lines[i]`` is original line
 ``i + 1``. Rejoining hard wraps and split document numbers ("Nghị định số" /
@@ -36,13 +37,13 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from index.ocr_repair import fix_roman_sequence
+from index.ocr_repair import fix_roman_sequence, fix_symbols
 from index.schema import NormalizedText, TextChange
 from index.syllables import SyllableInventory, default_inventory, is_syllable_prefix, is_valid_syllable
 
 logger = logging.getLogger(__name__)
 
-NORMALIZER_VERSION = 2   # 2: OCR repairs (ocr-roman)
+NORMALIZER_VERSION = 2   # 2: OCR repairs (ocr-symbol, ocr-roman)
 
 # Capitals that the bold font of seed 004's source PDF failed to extract.
 DEFAULT_DROPPED_GLYPHS: tuple[str, ...] = ("H", "Ủ", "Ụ", "X", "A")
@@ -119,6 +120,9 @@ def normalize_vietnamese(
         line = _step(line, _SPACE_RUN.sub(" ", line).strip(), number, "whitespace", changes)
         out.append(line)
     if ocr_lines:
+        for number in sorted(ocr_lines):
+            if number <= len(out):
+                out[number - 1] = _step(out[number - 1], fix_symbols(out[number - 1]), number, "ocr-symbol", changes)
         for number, before, after in fix_roman_sequence(out, ocr_lines):
             out[number - 1] = after
             changes.append(TextChange(number, before, after, "ocr-roman"))

@@ -1,15 +1,19 @@
 """Repairs for what OCR gets wrong in a structured way, applied only to lines read by OCR.
 
-Tesseract merges the strokes of Roman numerals: the third top-level heading of a report
-("III. KẾT QUẢ THỰC HIỆN") comes back as "II." when the scan is slightly soft, and the report's
-outline then has two "II" and no "III". A report's top-level headings count up one by one, so a
-numeral that repeats the previous one while the expected next numeral is the same letters with
-one more "I" is that numeral — and the heading after it, when there is one, must confirm the
-count (be the numeral after the expected one). Nothing else is touched.
+**Roman headings.** Tesseract reads the numerals of a report's top-level headings badly: the
+strokes merge or split ("III." → "II.", "I." → "IL.", "1."), and the period drops ("II NHIỆM VỤ").
+The report's outline then loses or repeats a heading. Those headings count up one by one, so
+each line that looks like one (a numeral-like token — I, V, X and their look-alikes l, L, 1, | —
+then a capitals heading) is read in order: a token within one edit of the numeral the count
+expects is that numeral, written with its period; a clean numeral with its period at or past the
+count is kept and the count goes on from it (a report may skip a number). Nothing else changes.
+
+**Symbols of the National Assembly.** The term number in ``QH11``/``UBTVQH11`` comes back with
+letters for digits ("UBTVQHI1", "QHII"); after ``QH`` only digits are written.
 
 Example:
-    >>> fix_roman_sequence(["I. A", "II. B", "II. C", "IV. D"], {1, 2, 3, 4})
-    [(3, 'II. C', 'III. C')]
+    >>> [after for _, _, after in fix_roman_sequence(["IL. MỤC ĐÍCH", "II NHIỆM VỤ", "II. TỔ CHỨC"], {1, 2, 3})]
+    ['I. MỤC ĐÍCH', 'II. NHIỆM VỤ', 'III. TỔ CHỨC']
 """
 
 from __future__ import annotations
@@ -17,37 +21,52 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 
-_ROMAN_HEADING = re.compile(r"^(\s*)([IVX]{1,5})(\s*[.\-–]\s+\S.*)$")
+_HEADING_LIKE = re.compile(r"^(\s*)([IVXLl1|]{1,5})(?:\s*([.\-–])\s*|\s+)(?=\S)(.*)$")
 _NUMERALS = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV", "XV",
              "XVI", "XVII", "XVIII", "XIX", "XX")
 _VALUE = {numeral: value for value, numeral in enumerate(_NUMERALS, 1)}
+_LOOK_ALIKE = str.maketrans({"l": "I", "1": "I", "|": "I"})
+_QH_TERM = re.compile(r"(?<=QH)([0-9Il|]{2})(?![\w])")
 
 
 def fix_roman_sequence(lines: Sequence[str], ocr_lines: Collection[int]) -> list[tuple[int, str, str]]:
     """``(line number, before, after)`` for each OCR'd top-level Roman heading repaired (1-based lines)."""
-    headings = []
-    for number, line in enumerate(lines, 1):
-        m = _ROMAN_HEADING.match(line)
-        if m and m.group(2) in _VALUE and _caps_heading(m.group(3)):
-            headings.append((number, m))
     fixes = []
-    for i, (number, m) in enumerate(headings):
-        if i == 0 or number not in ocr_lines:
+    expected = 1
+    for number, line in enumerate(lines, 1):
+        if number not in ocr_lines:
             continue
-        previous = _VALUE[headings[i - 1][1].group(2)]
-        current = _VALUE[m.group(2)]
-        if current != previous or previous >= len(_NUMERALS):
+        m = _HEADING_LIKE.match(line)
+        if not m or not _caps_heading(m.group(4)):
             continue
-        expected = _NUMERALS[previous]                 # the numeral after the previous one
-        if expected != m.group(2) + "I":
+        token = m.group(2).translate(_LOOK_ALIKE)
+        if token in _VALUE and m.group(3) and _VALUE[token] >= expected:
+            numeral = token                       # a clean numeral at or past the count (a report may skip one)
+        elif expected <= len(_NUMERALS) and _within_one_edit(token, _NUMERALS[expected - 1]):
+            numeral = _NUMERALS[expected - 1]
+        else:
             continue
-        following = _VALUE[headings[i + 1][1].group(2)] if i + 1 < len(headings) else None
-        if following is not None and following != previous + 2:
-            continue
-        fixes.append((number, m.group(0), f"{m.group(1)}{expected}{m.group(3)}"))
+        expected = _VALUE[numeral] + 1
+        if m.group(3) in ("-", "–"):
+            after = f"{m.group(1)}{numeral}{line[m.end(2):m.start(4)]}{m.group(4)}"
+        else:
+            after = f"{m.group(1)}{numeral}. {m.group(4)}"
+        if after != line:
+            fixes.append((number, line, after))
     return fixes
+
+
+def fix_symbols(line: str) -> str:
+    """``UBTVQHI1`` → ``UBTVQH11``: after ``QH`` (National Assembly terms) only digits are written."""
+    return _QH_TERM.sub(lambda m: m.group(1).translate(_LOOK_ALIKE).replace("I", "1"), line)
+
+
+def _within_one_edit(a: str, b: str) -> bool:
+    from rapidfuzz.distance import Levenshtein
+
+    return Levenshtein.distance(a, b) <= 1
 
 
 def _caps_heading(rest: str) -> bool:
     letters = [ch for ch in rest if ch.isalpha()]
-    return bool(letters) and sum(ch.isupper() for ch in letters) >= 0.8 * len(letters)
+    return len(letters) >= 4 and sum(ch.isupper() for ch in letters) >= 0.8 * len(letters)

@@ -24,6 +24,7 @@ from typing import Sequence
 from index.errors import UnreadableFileError
 from index.extract_cache import Extracted
 from index.ocr import OcrSettings, ocr_pages
+from index.schema import LoadedFile
 from index.tools import PDFTOPPM, tool_env
 
 logger = logging.getLogger(__name__)
@@ -56,6 +57,15 @@ def page_label(meta: dict) -> str | None:
     if not start:
         return None
     return f"trang {start}" if not end or end == start else f"trang {start}–{end}"
+
+
+def ocr_lines(loaded: LoadedFile) -> frozenset[int]:
+    """The (1-based) lines of ``loaded`` whose text was read by OCR."""
+    if not loaded.ocr_pages:
+        return frozenset()
+    ends = [*loaded.pages[1:], loaded.text.count("\n") + 2]
+    return frozenset(line for page in loaded.ocr_pages
+                     for line in range(loaded.pages[page - 1], ends[page - 1]))
 
 
 def _letters(text: str) -> int:

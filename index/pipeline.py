@@ -37,7 +37,7 @@ from index.chunk import CHUNKER_VERSION, TOKENIZER, Chunker
 from index.errors import UnreadableFileError
 from index.extract_cache import ExtractionCache
 from index.manifest import ManifestEntry
-from index.pages import page_of_line
+from index.pages import ocr_lines, page_of_line
 from index.registry import Registry, SourceDirectives, directives_of
 from index.schema import Chunk, LoadedFile, NormalizedText, ParsedDocument, content_hash
 from index.settings import Settings
@@ -249,15 +249,6 @@ class IngestPipeline:
 
 _STAGE_VI = {"load": "đọc tệp", "normalize": "chuẩn hóa", "parse": "phân tích cấu trúc", "chunk": "chia đoạn",
              "directives": "tìm văn bản được trích dẫn"}
-
-
-def ocr_lines(loaded: LoadedFile) -> frozenset[int]:
-    """The (1-based) lines of ``loaded`` whose text was read by OCR."""
-    if not loaded.ocr_pages:
-        return frozenset()
-    ends = [*loaded.pages[1:], loaded.text.count("\n") + 2]
-    return frozenset(line for page in loaded.ocr_pages
-                     for line in range(loaded.pages[page - 1], ends[page - 1]))
 
 
 def _with_pages(chunks: list[Chunk], pages: tuple[int, ...]) -> list[Chunk]:

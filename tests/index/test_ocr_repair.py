@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from index.normalize import normalize_vietnamese
-from index.ocr_repair import fix_roman_sequence
-from index.pipeline import ocr_lines
+from index.ocr_repair import fix_roman_sequence, fix_symbols
+from index.pages import ocr_lines
 from index.schema import LoadedFile
 
 OUTLINE = ["I. ĐẶC ĐIỂM TÌNH HÌNH", "Nội dung.", "II. CÔNG TÁC LÃNH ĐẠO", "Nội dung.",
@@ -19,10 +19,24 @@ def test_a_numeral_that_lost_an_i_is_restored_from_the_count():
 
 def test_nothing_is_guessed_without_proof():
     assert fix_roman_sequence(OUTLINE, {1, 2, 3}) == []                          # not an OCR'd line
-    assert fix_roman_sequence(OUTLINE[:6] + ["V. ĐÁNH GIÁ CHUNG"], set(range(1, 8))) == []  # next does not confirm
     assert fix_roman_sequence(["I. A B", "II. Công tác", "II. Kết quả"], {1, 2, 3}) == []  # not caps headings
-    assert fix_roman_sequence(["I. A", "III. B", "III. C"], {1, 2, 3}) == []       # IV is not III plus an I
-    assert fix_roman_sequence(["I. A", "I. B", "III. C"], {1, 2, 3}) == [(2, "I. B", "II. B")]
+    assert fix_roman_sequence(["V. KIẾN NGHỊ", "VI. ĐỀ XUẤT"], {1, 2}) == []       # a clean count is kept
+    assert fix_roman_sequence(["I. MỤC ĐÍCH", "III. TỔ CHỨC"], {1, 2}) == []       # a report may skip a number
+
+
+def test_look_alike_numerals_and_lost_periods_follow_the_count():
+    lines = ["IL. MỤC ĐÍCH, YÊU CẦU", "- Triển khai.", "II NHIỆM VỤ TRỌNG TÂM", "1. Tổ chức quán triệt",
+             "II. TỔ CHỨC THỰC HIỆN", "lV - KIẾN NGHỊ ĐỀ XUẤT"]
+    assert fix_roman_sequence(lines, set(range(1, 7))) == [
+        (1, "IL. MỤC ĐÍCH, YÊU CẦU", "I. MỤC ĐÍCH, YÊU CẦU"), (3, "II NHIỆM VỤ TRỌNG TÂM", "II. NHIỆM VỤ TRỌNG TÂM"),
+        (5, "II. TỔ CHỨC THỰC HIỆN", "III. TỔ CHỨC THỰC HIỆN"), (6, "lV - KIẾN NGHỊ ĐỀ XUẤT", "IV - KIẾN NGHỊ ĐỀ XUẤT")]
+
+
+def test_national_assembly_term_numbers_are_digits():
+    assert fix_symbols("Pháp lệnh số 34/2007/PL-UBTVQHI1 và Luật số 10/2022/QHI5") == \
+        "Pháp lệnh số 34/2007/PL-UBTVQH11 và Luật số 10/2022/QH15"
+    assert fix_symbols("34/2007/PL-UBTVQHII ngày") == "34/2007/PL-UBTVQH11 ngày"
+    assert fix_symbols("Quyết định số 12/QĐ-UBND") == "Quyết định số 12/QĐ-UBND"
 
 
 def test_the_normalizer_applies_it_to_ocr_lines_and_records_the_change():

@@ -51,6 +51,18 @@ def _check_refs(path, registry, settings) -> Counter:
     return Counter((r.id, tuple(sorted(p.code for p in r.problems))) for r in result.references)
 
 
+def _without(registry, source: str):
+    """The registry without one source: the .txt and its renderings are then checked alike, as drafts
+    the corpus does not hold (a rendering is not the corpus file, so it would be checked against its twin)."""
+    from index.registry import Registry
+
+    out = Registry()
+    for other in registry.sources:
+        if other != source:
+            out.add(other, registry.entry(other))
+    return out
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("seed", SEEDS)
 def test_every_rendering_is_the_same_document(readings, seed, fmt):
@@ -65,8 +77,9 @@ def test_every_rendering_is_the_same_document(readings, seed, fmt):
 @pytest.mark.parametrize("seed", SEEDS)
 def test_check_finds_the_same_references(renderings, corpus_registry, seed, fmt):
     files, settings = renderings
-    assert _check_refs(files[seed][fmt], corpus_registry, settings) == \
-        _check_refs(SAMPLE_CORPUS / "seeds" / seed, corpus_registry, settings)
+    registry = _without(corpus_registry, f"seeds/{seed}")
+    assert _check_refs(files[seed][fmt], registry, settings) == _check_refs(SAMPLE_CORPUS / "seeds" / seed, registry,
+                                                                            settings)
 
 
 def test_ocr_character_error_rate(readings):
