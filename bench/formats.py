@@ -186,9 +186,14 @@ def read_file(path: Path, settings: Any) -> Reading:
     directives = result.directives[entry.source]
     pages = max((c.meta.get("page_end") or 0 for c in result.chunks), default=0)
     return Reading(entry.source, {"unit": m.unit, "year": m.year, "number": m.number, "signer": m.signer},
-                   tuple((h.level, h.number, h.title) for h in doc.headings),
+                   tuple((h.level, h.number, title_key(h.title)) for h in doc.headings),
                    flat_text("\n".join(b.text for b in doc.blocks)), pages,
                    tuple(sorted(mention.id for mention in directives.mentions)))
+
+
+def title_key(title: str) -> str:
+    """A heading as compared across formats: spacing around dashes is layout ("I - X" / "I- X"), not wording."""
+    return " ".join(title.replace("-", " - ").replace("–", " – ").split())
 
 
 def character_error_rate(reference: str, hypothesis: str) -> float:

@@ -42,15 +42,9 @@ SCAN_TEXT = [
 
 def _cp1258(text: str) -> bytes:
     """How a legacy Windows editor saves Vietnamese: Windows-1258, tones as combining marks."""
-    import unicodedata
+    from tests.index.test_load import to_cp1258_form
 
-    tones = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
-    out = []
-    for ch in text:
-        parts = unicodedata.normalize("NFD", ch)
-        base = unicodedata.normalize("NFC", "".join(p for p in parts if p not in tones))
-        out.append(base + "".join(p for p in parts if p in tones))
-    return "".join(out).encode("cp1258")
+    return to_cp1258_form(text).encode("cp1258")
 
 
 def _word_file(lines: list[str], path: Path) -> Path:

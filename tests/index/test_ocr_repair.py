@@ -21,7 +21,11 @@ def test_nothing_is_guessed_without_proof():
     assert fix_roman_sequence(OUTLINE, {1, 2, 3}) == []                          # not an OCR'd line
     assert fix_roman_sequence(["I. A B", "II. Công tác", "II. Kết quả"], {1, 2, 3}) == []  # not caps headings
     assert fix_roman_sequence(["V. KIẾN NGHỊ", "VI. ĐỀ XUẤT"], {1, 2}) == []       # a clean count is kept
-    assert fix_roman_sequence(["I. MỤC ĐÍCH", "III. TỔ CHỨC"], {1, 2}) == []       # a report may skip a number
+    assert fix_roman_sequence(["I. MỤC ĐÍCH", "IV. TỔ CHỨC"], {1, 2}) == []        # a report may skip numbers
+    assert fix_roman_sequence(["I. AB CD", "II. EF GH", "II. IJ KL"], {1, 2, 3}) == [(3, "II. IJ KL", "III. IJ KL")]
+    assert fix_roman_sequence(["III. AB CD", "IV. EF GH", "IV. IJ KL"], {1, 2, 3}) == []  # repeated by its author
+    lines = ["I. A B C D", "II. E F G H", "III. K L M N", "V. NHIỆM VỤ TRỌNG TÂM"]
+    assert fix_roman_sequence(lines, {1, 2, 3, 4}) == [(4, "V. NHIỆM VỤ TRỌNG TÂM", "IV. NHIỆM VỤ TRỌNG TÂM")]
 
 
 def test_look_alike_numerals_and_lost_periods_follow_the_count():
@@ -52,3 +56,16 @@ def test_ocr_lines_are_the_lines_of_ocr_pages():
                         pages=(1, 3, 5), ocr_pages=(2, 3))
     assert ocr_lines(loaded) == frozenset({3, 4, 5})
     assert ocr_lines(LoadedFile(path="/x.txt", source="x.txt", text="a", encoding="utf-8", content_hash="h")) == frozenset()
+
+
+def test_a_tone_mark_is_put_right_only_where_word_pairs_prove_it():
+    from index.ocr_repair import fix_tones
+    from index.syllables import SyllableInventory
+
+    inventory = SyllableInventory.from_texts({str(i): "nhân dân của xã. Tinh thần trách nhiệm. Nguyên nhân chủ yếu. "
+                                                     f"Từng bước được cải thiện {i}" for i in range(6)})
+    assert fix_tones("phục vụ nhân dần của cán bộ", inventory) == "phục vụ nhân dân của cán bộ"
+    assert fix_tones("tỉnh thần trách nhiệm", inventory) == "tinh thần trách nhiệm"
+    assert fix_tones("2.2. Nguyên nhần", inventory) == "2.2. Nguyên nhân"
+    assert fix_tones("từng bước dần được cải thiện", inventory) == "từng bước dần được cải thiện"  # no proof
+    assert fix_tones("tỉnh Bắc Giang", inventory) == "tỉnh Bắc Giang"        # unseen pairs either way

@@ -63,8 +63,27 @@ def _without(registry, source: str):
     return out
 
 
-@pytest.mark.parametrize("fmt", FORMATS)
-@pytest.mark.parametrize("seed", SEEDS)
+#: What is not the same yet, and why (strict: a case that starts passing fails, so this list stays true).
+#: Seed 001 is Markdown: two headings ("### Quan điểm", "## NHIỆM VỤ, GIẢI PHÁP …") are headings only by
+#: their marks, which the .docx keeps as Word heading styles but a PDF keeps only as bold type, and a
+#: long heading set as one Word paragraph is glued in the PDF to the paragraph after it (pypdf gives
+#: no blank line between them). Seed 002's scan keeps two OCR errors the repairs cannot prove wrong:
+#: "vụ, tỉnh thần" (the pair "vụ tinh" is not in the corpus) and "11-QĐÐ/TW" (a doubled letter).
+KNOWN_DIFFERENT = {
+    ("001_fbaec8e52927d2a0.txt", "pdf"): "headings marked only by Markdown/Word heading style are not in a PDF",
+    ("001_fbaec8e52927d2a0.txt", "scan"): "headings marked only by Markdown/Word heading style are not in a scan",
+    ("002_2cc0b2eb3d9fdbc1.txt", "scan"): "OCR: 'tỉnh thần' in heading 5, 'QĐÐ' in 11-QĐ/TW",
+}
+KNOWN_CHECK_DIFFERENT = {("002_2cc0b2eb3d9fdbc1.txt", "scan"): "OCR: 'QĐÐ' in 11-QĐ/TW"}
+
+
+def _case(seed: str, fmt: str, known: dict):
+    reason = known.get((seed, fmt))
+    return pytest.param(seed, fmt, marks=pytest.mark.xfail(strict=True, reason=reason)) if reason else \
+        pytest.param(seed, fmt)
+
+
+@pytest.mark.parametrize("seed, fmt", [_case(seed, fmt, KNOWN_DIFFERENT) for seed in SEEDS for fmt in FORMATS])
 def test_every_rendering_is_the_same_document(readings, seed, fmt):
     txt, other = readings[seed]["txt"], readings[seed][fmt]
     assert other.rejected is None, other.rejected
@@ -73,8 +92,7 @@ def test_every_rendering_is_the_same_document(readings, seed, fmt):
     assert other.directives == txt.directives
 
 
-@pytest.mark.parametrize("fmt", FORMATS)
-@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("seed, fmt", [_case(seed, fmt, KNOWN_CHECK_DIFFERENT) for seed in SEEDS for fmt in FORMATS])
 def test_check_finds_the_same_references(renderings, corpus_registry, seed, fmt):
     files, settings = renderings
     registry = _without(corpus_registry, f"seeds/{seed}")
