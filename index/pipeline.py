@@ -3,8 +3,7 @@
 Each file is read once, whatever its format (``index.load``: text in any encoding, Word,
 legacy Word through LibreOffice, PDFs, scans through OCR), and everything the index holds
 about it comes out of that one pass: its chunks (with the page they are on, for paged
-formats) and its directive mentions for the registry (``index.registry.directives_of``, on the
-same normalized text). A file whose registry entry is already known for its content hash
+formats) and its directive mentions for the registry (``index.registry.directives_of``). A file whose registry entry is already known for its content hash
 (``known_directives``, from the previous index) reuses it.
 
 Each file is isolated: an ``UnreadableFileError`` from the loader, or any failure
@@ -55,7 +54,7 @@ __all__ = [
     "pipeline_fingerprint",
 ]
 
-PIPELINE_VERSION = "2"   # 2: registry entries from the normalized text; page numbers on chunks
+PIPELINE_VERSION = "2"   # 2: registry entries derived here (OCR'd text after its repairs); page numbers on chunks
 STAGES = ("load", "normalize", "parse", "chunk", "directives")
 
 
@@ -240,11 +239,17 @@ class IngestPipeline:
         return doc, chunks, entry, loaded.pages, found
 
     def _directives(self, loaded: LoadedFile, normalized: NormalizedText) -> SourceDirectives:
-        """The file's registry entry: reused when known for these bytes, else read from the normalized text."""
+        """The file's registry entry: reused when known for these bytes, else read from its text.
+
+        The registry reads the decoded text, as it always has (it applies its own NFC and glyph fix,
+        and directive lookup is tuned on what that gives); text read by OCR is taken after the OCR
+        repairs (document symbols, tone marks), without which its directive numbers would be wrong.
+        """
         known = self.known_directives.get(loaded.source)
         if known is not None and known.content_hash == loaded.content_hash:
             return known
-        return directives_of(loaded.source, normalized.text, loaded.content_hash)
+        text = normalized.text if loaded.ocr_pages else loaded.text
+        return directives_of(loaded.source, text, loaded.content_hash)
 
 
 _STAGE_VI = {"load": "đọc tệp", "normalize": "chuẩn hóa", "parse": "phân tích cấu trúc", "chunk": "chia đoạn",

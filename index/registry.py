@@ -2,7 +2,7 @@
 
 What is stored is per *source file* (``SourceDirectives``): its content hash, the mentions
 found in it and the status facts (repeal / replacement clauses) it states. The ingestion
-pipeline derives it from each file's normalized text in the same pass that chunks the file
+pipeline derives it from each file's decoded text in the same pass that chunks the file
 (``directives_of``), whatever the file's format, and ``soanthao index`` writes the registry
 into the index folder with the same manifest and atomic swap as the chunks and vectors
 (``registry.json``). Readers only open that file (``load_registry``); nothing here walks the
