@@ -295,12 +295,14 @@ def _read_docx(path: Path) -> str:
 
     try:
         document = docx.Document(str(path))
+        heading_levels = _heading_levels(document)
         lines: list[str] = []
         for item in document.iter_inner_content():
             if isinstance(item, Table):
                 lines.extend(_table_lines(item))
             else:
-                lines.append(_heading_marks(item) + item.text)
+                level = heading_levels.get(item._p.style) if item.text.strip() else None
+                lines.append("#" * level + " " + item.text if level else item.text)
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, XMLSyntaxError, EOFError) as err:
         raise UnreadableFileError(
             path,
@@ -313,16 +315,15 @@ def _read_docx(path: Path) -> str:
 _HEADING_STYLE = re.compile(r"^Heading ([1-6])$")
 
 
-def _heading_marks(paragraph) -> str:
-    """"## " for a paragraph in Word's built-in "Heading 2" style; "" for any other paragraph."""
-    try:
-        name = paragraph.style.name if paragraph.style is not None else ""
-    except (KeyError, AttributeError):   # a style id the styles part does not define
-        return ""
-    match = _HEADING_STYLE.match(name or "")
-    if not match or not paragraph.text.strip():
-        return ""
-    return "#" * int(match.group(1)) + " "
+def _heading_levels(document) -> dict[str, int]:
+    """Style id → level of Word's built-in "Heading 1"…"Heading 6" styles (read once per document:
+    looking a paragraph's style up one by one costs more than reading the whole file)."""
+    levels = {}
+    for style in document.styles:
+        match = _HEADING_STYLE.match(getattr(style, "name", None) or "")
+        if match and style.style_id:
+            levels[style.style_id] = int(match.group(1))
+    return levels
 
 
 def _table_lines(table) -> list[str]:
