@@ -90,9 +90,10 @@ def index_lock(settings: Any, on_wait: Callable[[str], None] | None = None,
         lock.acquire(timeout=0)
     except Timeout:
         message = busy_message(data_dir)
-        logger.warning("%s", message)
         if on_wait is not None:
             on_wait(message)
+        else:
+            logger.warning("%s", message)
         started = time.monotonic()
         try:
             lock.acquire(timeout=settings.index_lock_timeout)
