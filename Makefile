@@ -14,7 +14,7 @@ export GRADIO_ANALYTICS_ENABLED=False
 export TOKENIZERS_PARALLELISM=false
 export ORT_DISABLE_TELEMETRY=1
 
-.PHONY: install models index run test browser bench clean-index lock
+.PHONY: install models index run test browser document-tools bench clean-index lock
 
 # Every package, direct and transitive, is installed at the version in constraints.txt (pip's own
 # constraints mechanism): two machines a month apart get the same set. `make lock` refreshes it.
@@ -57,7 +57,7 @@ install: $(STAMP)
 models: install
 	$(BIN)/soanthao prepare-models
 
-index: models
+index: models document-tools
 	$(BIN)/soanthao index
 
 run: index
@@ -73,9 +73,26 @@ browser:
 	    echo "chromium is not installed and cannot be installed here: the browser test will be skipped" >&2; \
 	fi
 
+# The programs the clerk's formats need (Debian packages): Tesseract with its Vietnamese data for scans,
+# Poppler to render scanned PDF pages, LibreOffice to convert .doc/.odt. Without them those files are
+# rejected with a message naming the package, and everything else is indexed.
+DOC_TOOLS_PACKAGES := tesseract-ocr tesseract-ocr-vie poppler-utils libreoffice-writer-nogui
+
+document-tools:
+	@if command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx vie \
+	    && command -v pdftoppm >/dev/null 2>&1 && command -v soffice >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing $(DOC_TOOLS_PACKAGES) for scans (OCR) and .doc/.odt…"; \
+	    apt-get -o DPkg::Lock::Timeout=600 update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+	        $(DOC_TOOLS_PACKAGES) >/dev/null; \
+	else \
+	    echo "Not installed and cannot be installed here: $(DOC_TOOLS_PACKAGES)." >&2; \
+	    echo "Scans and .doc/.odt files will be rejected and their tests skipped." >&2; \
+	fi
+
 # The index of the bundled corpus is built first: the tests start from a copy of it and the
 # evaluation in .ci/run reuses it, so the corpus is embedded once.
-test: index browser
+test: index browser document-tools
 	$(BIN)/python -m pytest
 
 bench: index

@@ -210,7 +210,8 @@ class AppLogic:
 
         with self._build_lock:
             uploads = sorted(p for p in self.services.uploads_dir.glob("*") if p.is_file())
-            report = build_index(self.settings, paths=uploads, embedder=self.services.embedder, progress=progress)
+            report = build_index(self.settings, paths=uploads, embedder=self.services.embedder, progress=progress,
+                                 on_wait=lambda message: logger.warning("%s", message))
             self.services.reload()
         return asdict(report)
 
@@ -524,8 +525,8 @@ def build_app(services: Services):
                 interactive=False, wrap=True,
                 column_widths=["22%", "30%", "14%", "6%", "7%", "6%", "7%", "8%"],
             )
-            uploads = gr.File(label="Tải tài liệu lên (.txt, .md, .docx, .pdf)", file_count="multiple",
-                              type="filepath")
+            uploads = gr.File(label="Tải tài liệu lên (.docx, .doc, .odt, .pdf, bản scan .pdf/.png/.jpg/.tif, "
+                                    ".txt, .md)", file_count="multiple", type="filepath")
             upload_btn = gr.Button("Đưa vào kho", variant="primary")
             with gr.Row():
                 remove_name = gr.Textbox(label="Tệp đã tải lên cần xoá (tên trong cột «Tệp»)")

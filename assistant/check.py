@@ -230,14 +230,24 @@ def check_text(text: str, source: str, registry: Registry, corpus_source: str | 
     return CheckResult(source=source, references=tuple(checks))
 
 
-def check_file(path: Path, registry: Registry) -> CheckResult:
-    """Check a .txt/.md/.docx draft (loaded through ``index.load.load_file``).
+def check_file(path: Path, registry: Registry, settings: Any = None) -> CheckResult:
+    """Check a draft in any format the index reads (loaded through ``index.load.load_file``).
 
     A file that is itself in the corpus (same content hash) is checked against the rest of it.
+    ``settings`` (optional) gives OCR settings and the data folder's cache of text read by OCR.
     """
+    from index.extract_cache import ExtractionCache
     from index.load import load_file
 
     path = Path(path)
-    loaded = load_file(path.resolve(), path.resolve().parent)
+    options = {} if settings is None else {"cache": ExtractionCache.for_data_dir(settings.data_dir),
+                                           "ocr": settings.ocr_settings()}
+    loaded = load_file(path.resolve(), path.resolve().parent, **options)
+    text = loaded.text
+    if loaded.ocr_pages:   # OCR'd text gets the OCR repairs the index gives it (symbols, heading numerals)
+        from index.normalize import normalize_vietnamese
+        from index.pages import ocr_lines
+
+        text = normalize_vietnamese(loaded.text, loaded.source, ocr_lines=ocr_lines(loaded)).text
     in_corpus = next((s for s, h in registry.sources.items() if h == loaded.content_hash), None)
-    return check_text(loaded.text, str(path), registry, in_corpus)
+    return check_text(text, str(path), registry, in_corpus)

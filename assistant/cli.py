@@ -110,7 +110,11 @@ def index_command(
 
         from index.build import build_index
 
-        report = build_index(load_settings(data_dir), paths=paths or None, progress=not json_out, rebuild=rebuild)
+        def waiting(message: str) -> None:
+            typer.secho(message, fg=typer.colors.YELLOW, err=True)
+
+        report = build_index(load_settings(data_dir), paths=paths or None, progress=not json_out, rebuild=rebuild,
+                             on_wait=waiting)
         if json_out:
             print_json(dataclasses.asdict(report))
         else:
@@ -151,7 +155,8 @@ def search_command(
             item = hit_to_json(hit)
             meta = " · ".join(str(v) for v in (item["kind"], item["unit"], item["year"]) if v)
             typer.secho(f"{item['rank']}. {item['title']}  [{item['score']:.4f}]", bold=True)
-            typer.echo(f"   {item['source']}:{item['line_start']}-{item['line_end']}  {meta}")
+            page = f" ({item['page']})" if item.get("page") else ""
+            typer.echo(f"   {item['source']}:{item['line_start']}-{item['line_end']}{page}  {meta}")
             if item["section"]:
                 typer.echo(f"   § {item['section']}")
             text = item["text"] if len(item["text"]) <= 400 else item["text"][:400] + "…"
@@ -195,7 +200,7 @@ def lookup_command(
 
 @app.command("check")
 def check_command(
-    file: Path = typer.Argument(..., help="Dự thảo (.txt/.md/.docx) / draft file"),
+    file: Path = typer.Argument(..., help="Dự thảo (.txt/.md/.docx/.doc/.pdf/ảnh scan) / draft file"),
     json_out: bool = typer.Option(False, "--json", help="In JSON / print JSON"),
     data_dir: Optional[Path] = DataDir,
 ) -> None:
@@ -203,9 +208,10 @@ def check_command(
 
     def body() -> None:
         from assistant.check import check_file
-        from index.registry import load_or_build
+        from index.registry import load_registry
 
-        result = check_file(file, load_or_build(load_settings(data_dir)))
+        settings = load_settings(data_dir)
+        result = check_file(file, load_registry(settings), settings)
         if json_out:
             print_json(result.to_json())
             return
@@ -243,7 +249,7 @@ def draft_command(
 
     def body() -> None:
         from assistant.draft import DraftRequest, draft_report, draft_section, draft_to_json
-        from index.registry import load_or_build
+        from index.registry import load_registry
 
         fact_text = facts
         if facts and len(facts) < 260 and Path(facts).is_file():
@@ -252,7 +258,7 @@ def draft_command(
         request = DraftRequest(section=section, unit=unit, year=year, kind=kind, facts=fact_text,
                                parent_units=tuple(parent), scope=scope, outline=outline, use_llm=llm, strict=strict)
         fn = draft_report if outline else draft_section
-        result = fn(request, settings, registry=load_or_build(settings))
+        result = fn(request, settings, registry=load_registry(settings))
         if docx_out is not None:
             from assistant.docx_export import export_docx
 
@@ -264,7 +270,8 @@ def draft_command(
         if result.citations:
             typer.secho("\nNguồn / sources:", bold=True)
             for c in result.citations:
-                typer.echo(f"  [{c.n}] {c.source} § {c.section} (dòng {c.line_start}-{c.line_end})")
+                page = f"{c.page}, " if c.page else ""
+                typer.echo(f"  [{c.n}] {c.source} § {c.section} ({page}dòng {c.line_start}-{c.line_end})")
         if result.placeholders:
             typer.secho("Cần điền / to fill: " + ", ".join(result.placeholders), fg=typer.colors.YELLOW)
         for w in result.warnings:

@@ -45,6 +45,7 @@ from assistant.verify import (
     parse_cited_text,
     verify_draft,
 )
+from index.pages import page_label
 from index.schema import Chunk
 from index.settings import Settings
 
@@ -298,6 +299,7 @@ class _CitationBook:
                 n=len(self._by_chunk) + 1, doc_id=chunk.doc_id, source=chunk.source, section=chunk.section,
                 text=chunk.text, unit=chunk.meta.get("unit"), unit_name=unit.name if unit else None,
                 year=chunk.meta.get("year"), line_start=chunk.line_start, line_end=chunk.line_end,
+                page=page_label(chunk.meta),
             )
         if quote and quote not in self._quotes[chunk.chunk_id]:
             self._quotes[chunk.chunk_id].append(quote)
@@ -687,7 +689,7 @@ def draft_to_json(draft: Draft) -> dict[str, Any]:
         ],
         "citations": [
             {"n": c.n, "doc_id": c.doc_id, "source": c.source, "section": c.section, "text": c.text, "quote": c.quote,
-             "line_start": c.line_start, "line_end": c.line_end}
+             "line_start": c.line_start, "line_end": c.line_end, "page": c.page}
             for c in draft.citations
         ],
         "placeholders": list(draft.placeholders),

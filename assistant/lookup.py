@@ -358,7 +358,7 @@ def lookup(question: str, k: int = 5, settings: Settings | None = None, registry
         question: plain Vietnamese question or topic.
         k: how many directives.
         settings: used to load the registry (and the retriever, if the index exists) when not given.
-        registry: a built registry; default ``index.registry.load_or_build(settings)``.
+        registry: a built registry; default ``index.registry.load_registry(settings)``.
         retriever: anything with ``search(query, k=...) -> [Hit]``; default the project's
             ``assistant.retrieve.get_retriever(settings)`` when an index exists, else lexical only.
     """
@@ -370,9 +370,9 @@ def lookup(question: str, k: int = 5, settings: Settings | None = None, registry
         raise ValueError("k must be positive")
     settings = settings or Settings()
     if registry is None:
-        from index.registry import load_or_build
+        from index.registry import load_registry
 
-        registry = load_or_build(settings)
+        registry = load_registry(settings)
     if retriever is None and (settings.index_dir / "manifest.json").exists():
         from assistant.retrieve import get_retriever
 

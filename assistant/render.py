@@ -116,6 +116,8 @@ def _where(c: Mapping[str, Any]) -> str:
     if c.get("line_start"):
         end = c.get("line_end") or c["line_start"]
         lines = f" (dòng {c['line_start']}–{end})" if end != c["line_start"] else f" (dòng {c['line_start']})"
+    if c.get("page"):
+        lines = f" ({c['page']}{', ' + lines.strip(' ()') if lines else ''})"
     return f"<b>{_esc(c.get('source'))}</b> — {_esc(c.get('section'))}{_esc(lines)}"
 
 

@@ -38,6 +38,7 @@ import numpy as np
 from assistant.errors import InvalidRequestError
 from index.embed import Embedder
 from index.lexical import strip_diacritics
+from index.pages import page_label
 from index.schema import Chunk
 from index.settings import Settings
 from index.store import IndexStore, LoadedIndex
@@ -364,4 +365,5 @@ def hit_to_json(hit: Hit) -> dict[str, Any]:
         "text": chunk.text,
         "line_start": chunk.line_start,
         "line_end": chunk.line_end,
+        "page": page_label(chunk.meta),
     }

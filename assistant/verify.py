@@ -71,6 +71,7 @@ class Citation:
         quote: the precedent sentence(s) this draft used from it.
         unit, unit_name, year: the precedent's metadata (for masking and leak checks).
         line_start, line_end: original lines of the passage.
+        page: "trang 3" when the source has pages (PDF, scan), else None.
     """
 
     n: int
@@ -84,6 +85,7 @@ class Citation:
     year: int | None = None
     line_start: int = 0
     line_end: int = 0
+    page: str | None = None
 
 
 @dataclass(frozen=True)

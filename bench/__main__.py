@@ -25,7 +25,7 @@ from bench.common import RESULTS_DIR, BenchContext, BenchResult, BenchSkipped, f
 logger = logging.getLogger("bench")
 
 #: Run order: cheap and foundational first, the long scale sweep last.
-BENCHMARKS = ("search", "drafting", "ingestion", "embedding", "app", "scale")
+BENCHMARKS = ("search", "drafting", "ingestion", "formats", "embedding", "app", "scale")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

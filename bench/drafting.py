@@ -38,13 +38,13 @@ def run(ctx: BenchContext) -> BenchResult:
     except ImportError as exc:
         raise BenchSkipped(f"the drafter is not importable yet ({exc})") from exc
     from assistant.retrieve import Retriever
-    from index.registry import load_or_build
+    from index.registry import load_registry
 
     result = BenchResult(NAME)
     settings = ctx.index_settings()
     embedder = ctx.embedder()
     retriever = Retriever(settings, embedder)
-    registry = load_or_build(settings)
+    registry = load_registry(settings)
     drafter = SectionDrafter(settings, retriever, embedder, registry)
     requests = _requests(ctx.quick)
     drafter.draft(requests[0])                                   # warm-up

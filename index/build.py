@@ -7,6 +7,13 @@ the chunks whose text or place changed; a deleted file's chunks are simply not w
 into the new index. The whole new index is written aside and swapped in by
 ``IndexStore.save``, so a crash or a bad file mid-run leaves the previous index loadable.
 
+The directive registry is part of the same build: each file's registry entry comes out of the
+same ingestion pass as its chunks, and the registry of exactly the indexed files is written
+into the new index folder before the swap. One run at a time per data folder
+(``index.datalock``): a second run waits for the first and starts from its result. An OS
+error while writing (disk full, permission) ends the run with ``IndexWriteError``, one line,
+and the previous index untouched.
+
 Example:
     >>> report = build_index(Settings(data_dir="/tmp/x"), embedder=FakeEmbedder())  # doctest: +SKIP
     >>> report.chunks_embedded  # doctest: +SKIP
@@ -15,6 +22,7 @@ Example:
 
 from __future__ import annotations
 
+import errno
 import logging
 import time
 from dataclasses import dataclass, replace
@@ -24,6 +32,8 @@ from typing import Callable, Sequence
 import numpy as np
 
 from index.embed import Embedder
+from index.errors import IndexWriteError
+from index.registry import Registry, RegistryFormatError, SourceDirectives, registry_path
 from index.schema import Chunk
 from index.settings import Settings
 from index.store import (
@@ -50,6 +60,7 @@ class IndexedFile:
     content_hash: str
     chunks: tuple[Chunk, ...]
     outside_corpus: bool = False
+    directives: SourceDirectives | None = None    # its directive mentions (registry entry)
 
 
 @dataclass(frozen=True)
@@ -182,7 +193,11 @@ class IndexBuilder:
         manifest = replace(manifest, extra={**manifest.extra, "rejected": [
             {"source": rej.source, "reason": rej.reason} for rej in rejected],
             **({"previous_model_fingerprints": history} if history else {})})
-        self.store.save(manifest, chunks, vectors, before_swap=before_swap)
+        registry = Registry()
+        for file in files:
+            if file.directives is not None:
+                registry.add(file.source, file.directives)
+        self.store.save(manifest, chunks, vectors, before_swap=before_swap, registry=registry)
         report = BuildReport(
             index_dir=str(self.store.index_dir),
             model_id=self.embedder.model_id,
@@ -225,12 +240,13 @@ class IndexBuilder:
 # -- corpus → files ----------------------------------------------------------------------
 
 
-def _ingest(paths: list[Path], settings: Settings, progress: bool) -> tuple[list[IndexedFile], list[RejectedFile]]:
+def _ingest(paths: list[Path], settings: Settings, progress: bool,
+            known: dict[str, SourceDirectives]) -> tuple[list[IndexedFile], list[RejectedFile]]:
     """Run the ingestion pipeline and group its chunks per file."""
     from index.pipeline import ingest_paths
 
     corpus = Path(settings.corpus_dir).resolve()
-    result = ingest_paths(paths, corpus, settings, progress=progress)
+    result = ingest_paths(paths, corpus, settings, progress=progress, known_directives=known)
     by_source: dict[str, list[Chunk]] = {}
     for chunk in result.chunks:
         by_source.setdefault(chunk.source, []).append(chunk)
@@ -241,7 +257,8 @@ def _ingest(paths: list[Path], settings: Settings, progress: bool) -> tuple[list
             path = str(entry.path or "")
             files.append(IndexedFile(source=entry.source, path=path, content_hash=entry.content_hash,
                                      chunks=tuple(by_source.get(entry.source, ())),
-                                     outside_corpus=bool(path) and not Path(path).resolve().is_relative_to(corpus)))
+                                     outside_corpus=bool(path) and not Path(path).resolve().is_relative_to(corpus),
+                                     directives=result.directives.get(entry.source)))
         else:
             rejected.append(RejectedFile(source=entry.source, reason=entry.reason or entry.status))
     return files, rejected
@@ -255,6 +272,7 @@ def build_index(
     *,
     rebuild: bool = False,
     before_swap: Callable[[], None] | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> BuildReport:
     """Index the corpus folder plus ``paths`` (and files added earlier that still exist).
 
@@ -262,17 +280,46 @@ def build_index(
         settings: corpus and data folders, chunking and model settings.
         paths: extra files or folders to add to the corpus index.
         embedder: defaults to ``index.embed.load_embedder(settings)``.
-        progress: tqdm bar while embedding.
+        progress: tqdm bars while reading files (OCR pages) and embedding.
         rebuild: re-embed everything (after a model change).
         before_swap: test hook, see ``IndexStore.save``.
+        on_wait: told once when another run holds the data folder (``index.datalock.index_lock``).
 
     Raises:
         ModelMismatchError: the existing index was built with another model (use ``rebuild``).
+        IndexBusyError: another run kept the data folder past ``settings.index_lock_timeout``.
+        IndexWriteError: the OS refused a read or write of the data folder (disk full, permission);
+            the previous index is left as it was.
     """
+    from index.datalock import index_lock
+
     if embedder is None:
         from index.embed import load_embedder
 
         embedder = load_embedder(settings)
+    try:
+        with index_lock(settings, on_wait=on_wait):
+            return _build_locked(settings, paths, embedder, progress, rebuild, before_swap)
+    except OSError as exc:
+        raise IndexWriteError(os_error_message(exc, Path(settings.data_dir))) from exc
+
+
+def os_error_message(exc: OSError, data_dir: Path) -> str:
+    """One line for an OS error during a build: what failed, on which file, and that nothing was lost."""
+    reason = {errno.ENOSPC: ("ổ đĩa đầy", "the disk is full"),
+              errno.EDQUOT: ("hết hạn mức đĩa", "the disk quota is exceeded"),
+              errno.EACCES: ("không có quyền ghi", "permission denied"),
+              errno.EPERM: ("không được phép", "operation not permitted"),
+              errno.EROFS: ("ổ đĩa chỉ đọc", "read-only file system")}.get(
+        exc.errno, (exc.strerror or type(exc).__name__, exc.strerror or type(exc).__name__))
+    where = f" ({exc.filename})" if exc.filename else ""
+    return (f"Không cập nhật được chỉ mục trong {data_dir}: {reason[0]}{where}. Chỉ mục cũ vẫn nguyên vẹn. / "
+            f"Cannot update the index in {data_dir}: {reason[1]}{where}. The previous index is intact.")
+
+
+def _build_locked(settings: Settings, paths: Sequence[Path] | None, embedder: Embedder, progress: bool,
+                  rebuild: bool, before_swap: Callable[[], None] | None) -> BuildReport:
+    """``build_index`` once the data folder is locked: everything from reading the old manifest to the swap."""
     store = IndexStore(settings)
     try:
         previous = store.read_manifest()
@@ -280,8 +327,10 @@ def build_index(
         if not rebuild:
             raise
         previous = None
+    from index.extract_cache import ExtractionCache
     from index.pipeline import expand_paths, pipeline_fingerprint
 
+    fingerprint = pipeline_fingerprint(settings)
     corpus = Path(settings.corpus_dir)
     wanted = [corpus] if corpus.is_dir() else []
     wanted += [Path(p) for p in paths or ()]
@@ -290,10 +339,28 @@ def build_index(
         # were inside it are found again under the current corpus folder, never by their old path.
         wanted += [Path(rec.path) for rec in previous.files.values()
                    if rec.outside_corpus and rec.path and Path(rec.path).is_file()]
-    files, rejected = _ingest(expand_paths(wanted, settings.ignore_names), settings, progress)
+    known = _known_directives(store, previous, fingerprint)
+    files, rejected = _ingest(expand_paths(wanted, settings.ignore_names), settings, progress, known)
     for rej in rejected:
         logger.warning("rejected %s: %s", rej.source, rej.reason)
-    return IndexBuilder(settings, embedder).build(
-        files, rejected=rejected, pipeline_fingerprint=pipeline_fingerprint(settings), rebuild=rebuild,
+    report = IndexBuilder(settings, embedder).build(
+        files, rejected=rejected, pipeline_fingerprint=fingerprint, rebuild=rebuild,
         progress=progress, before_swap=before_swap,
     )
+    ExtractionCache.for_data_dir(settings.data_dir).prune(f.content_hash for f in files)
+    return report
+
+
+def _known_directives(store: IndexStore, previous: Manifest | None, fingerprint: str) -> dict[str, SourceDirectives]:
+    """Registry entries of the previous index, reusable when it was built by the same pipeline."""
+    if previous is None or previous.pipeline_fingerprint != fingerprint:
+        return {}
+    path = registry_path(store.index_dir)
+    if not path.is_file():
+        return {}
+    try:
+        registry = Registry.load(path)
+    except (RegistryFormatError, ValueError, KeyError, TypeError) as exc:
+        logger.info("previous registry not reused (%s): every file's directives are read again", exc)
+        return {}
+    return {source: entry for source in registry.sources if (entry := registry.entry(source)) is not None}

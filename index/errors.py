@@ -32,3 +32,28 @@ class IndexNotFoundError(SoanThaoError):
 
 class ModelNotPreparedError(SoanThaoError):
     """The embedding model folder is missing or incomplete."""
+
+
+class MissingToolError(UnreadableFileError):
+    """A file needs an external program (Tesseract, LibreOffice, Poppler) that is not installed here.
+
+    Only that file is rejected; the message names what to install.
+    """
+
+    def __init__(self, path: Path | str, tool: str, install: str):
+        self.tool = tool
+        self.install = install
+        super().__init__(
+            path,
+            f"cần {tool} mà máy này chưa cài; cài bằng: {install}",
+            f"needs {tool}, which is not installed here; install it with: {install}",
+        )
+
+
+class IndexBusyError(SoanThaoError):
+    """Another process is updating the index of the same data folder and did not finish in time."""
+
+
+class IndexWriteError(SoanThaoError):
+    """The operating system refused a write while building the index (disk full, permission);
+    the previous index is left as it was."""

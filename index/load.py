@@ -1,10 +1,23 @@
 """Load stage: turn a file on disk into decoded text (``LoadedFile``), or refuse it clearly.
 
-Plain text is decoded by trying, in order: a byte-order mark (UTF-8, UTF-16,
-UTF-32), strict UTF-8, then Windows-1258 (the legacy Vietnamese code page).
-Word files are read with python-docx (paragraphs and table rows in document
-order), PDFs with pypdf. Nothing is normalized here: cp1258 text keeps its
-combining tone marks and PDF text keeps its ``ƣ``; ``index.normalize`` fixes both.
+Every format a clerk keeps comes in here, and leaves as one ``LoadedFile``:
+
+* plain text (``.txt``, ``.md``) is decoded by trying, in order: a byte-order mark (UTF-8,
+  UTF-16, UTF-32), UTF-16 without a mark (recognised by its zero bytes), strict UTF-8, then
+  Windows-1258 (the legacy Vietnamese code page);
+* Word files (``.docx``) are read with python-docx (paragraphs and table rows in document
+  order; a paragraph in a Word heading style gets Markdown ``#`` marks, so the structure
+  parser sees the heading the author marked);
+* ``.doc`` and ``.odt`` are converted to ``.docx`` by LibreOffice (``index.office``), then read
+  the same way;
+* PDFs page by page: the text layer with pypdf, OCR for pages without one; images (PNG, JPEG,
+  TIFF) by OCR (``index.pages``, ``index.ocr``). Page numbers are kept (``LoadedFile.pages``).
+
+The slow readers (OCR, LibreOffice) keep their result by content hash when given an
+``ExtractionCache``, so an unchanged file is never read twice. A file that needs a program this
+machine lacks is refused with ``MissingToolError`` naming what to install.
+Nothing is normalized here: cp1258 text keeps its combining tone marks and PDF text keeps its
+``ƣ``; ``index.normalize`` fixes both, for OCR text too.
 
 Example:
     >>> from index.settings import SAMPLE_CORPUS
@@ -17,6 +30,8 @@ from __future__ import annotations
 
 import codecs
 import logging
+import re
+import tempfile
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -24,12 +39,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.errors import UnreadableFileError
+from index.extract_cache import ExtractionCache, Extracted
+from index.ocr import OcrSettings
 from index.schema import LoadedFile, content_hash
 
 logger = logging.getLogger(__name__)
 
 TEXT_EXTENSIONS = frozenset({".txt", ".md"})
-SUPPORTED_EXTENSIONS = frozenset(TEXT_EXTENSIONS | {".docx", ".pdf"})
+CONVERTED_EXTENSIONS = frozenset({".doc", ".odt"})                   # LibreOffice → .docx
+IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff"})  # OCR
+SUPPORTED_EXTENSIONS = frozenset(TEXT_EXTENSIONS | CONVERTED_EXTENSIONS | IMAGE_EXTENSIONS | {".docx", ".pdf"})
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_LINE_CHARS = 100_000
@@ -69,21 +88,29 @@ def load_file(
     *,
     max_bytes: int = MAX_FILE_BYTES,
     max_line_chars: int = MAX_LINE_CHARS,
+    cache: ExtractionCache | None = None,
+    ocr: OcrSettings | None = None,
+    progress: bool = False,
 ) -> LoadedFile:
     """Read and decode one file.
 
     Args:
-        path: the file (``.txt``, ``.md``, ``.docx``, ``.pdf``).
+        path: the file (any of ``SUPPORTED_EXTENSIONS``).
         corpus_root: folder that ``source`` is made relative to.
         max_bytes: larger files are refused (protects memory and the index).
         max_line_chars: a longer single line means a minified or binary-like file.
+        cache: where OCR and LibreOffice results are kept by content hash (None: not kept).
+        ocr: language, resolution and parallelism of OCR (default ``OcrSettings()``).
+        progress: a tqdm bar while pages are read by OCR.
 
     Returns:
-        The decoded text with ``\\n`` line ends, its encoding and the raw-bytes hash.
+        The decoded text with ``\\n`` line ends, its encoding, the raw-bytes hash and, for
+        paged formats, the first line of each page.
 
     Raises:
         UnreadableFileError: unknown extension, empty, too large, binary,
-            undecodable, damaged docx/pdf, or a PDF without a text layer.
+            undecodable, damaged docx/pdf/image, or a page that OCR cannot read.
+        MissingToolError: the format needs Tesseract, Poppler or LibreOffice and it is not installed.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -107,23 +134,24 @@ def load_file(
     if not raw.strip():
         raise UnreadableFileError(path, "tệp rỗng", "file is empty")
 
-    if suffix in TEXT_EXTENSIONS:
-        text, encoding = decode_text(raw, path)
-    elif suffix == ".docx":
-        text, encoding = _read_docx(path), "docx"
-    else:
-        text, encoding = _read_pdf(path), "pdf"
-
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    digest = content_hash(raw)
+    extracted = _extract(path, suffix, raw, digest, cache, ocr or OcrSettings(), progress)
+    text = extracted.text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip() and extracted.ocr_pages:
+        raise UnreadableFileError(
+            path, f"nhận dạng chữ (OCR) không thấy chữ nào trên {len(extracted.ocr_pages)} trang",
+            f"OCR found no text on its {len(extracted.ocr_pages)} page(s)")
     _check_text(text, path, max_line_chars)
     loaded = LoadedFile(
         path=path.resolve(),
         source=source_name(path, corpus_root),
         text=text,
-        encoding=encoding,
-        content_hash=content_hash(raw),
+        encoding=extracted.encoding,
+        content_hash=digest,
+        pages=extracted.pages,
+        ocr_pages=extracted.ocr_pages,
     )
-    logger.debug("loaded %s (%s, %d chars)", loaded.source, encoding, len(text))
+    logger.debug("loaded %s (%s, %d chars)", loaded.source, loaded.encoding, len(text))
     return loaded
 
 
@@ -144,6 +172,12 @@ def decode_text(raw: bytes, path: Path | str = "<bytes>") -> tuple[str, str]:
                     f"has a {encoding} byte-order mark but does not decode (byte {err.start})",
                 ) from err
             return text.lstrip("\ufeff"), ("utf-8" if encoding == "utf-8-sig" else encoding)
+    utf16 = _bomless_utf16(raw)
+    if utf16 is not None:
+        try:
+            return raw.decode(utf16), "utf-16"
+        except UnicodeDecodeError:
+            pass
     if b"\x00" in raw:
         raise UnreadableFileError(
             path,
@@ -162,6 +196,75 @@ def decode_text(raw: bytes, path: Path | str = "<bytes>") -> tuple[str, str]:
             f"không giải mã được bằng UTF-8, UTF-16 hay Windows-1258 (byte {err.start})",
             f"not decodable as UTF-8, UTF-16 or Windows-1258 (byte {err.start})",
         ) from err
+
+
+def _extract(path: Path, suffix: str, raw: bytes, digest: str, cache: ExtractionCache | None,
+             ocr: OcrSettings, progress: bool) -> Extracted:
+    """The file's text by its format; slow readers go through ``cache``."""
+    if suffix in TEXT_EXTENSIONS:
+        text, encoding = decode_text(raw, path)
+        return Extracted(text, encoding)
+    if suffix == ".docx":
+        return Extracted(_read_docx(path), "docx")
+    if suffix in CONVERTED_EXTENSIONS:
+        from index.office import CONVERTER_VERSION
+
+        key = f"office={CONVERTER_VERSION}"
+    else:
+        key = ocr.cache_key
+    cached = cache.get(digest, key) if cache is not None else None
+    if cached is not None:
+        logger.info("%s: text read earlier (%s), taken from the cache", path.name, cached.encoding)
+        return cached
+    if suffix in CONVERTED_EXTENSIONS:
+        extracted = _read_converted(path, suffix)
+    elif suffix == ".pdf":
+        from index.pages import read_pdf
+
+        extracted = read_pdf(path, ocr, progress)
+    else:
+        from index.pages import read_image
+
+        extracted = read_image(path, ocr, progress)
+    if cache is not None and (suffix in CONVERTED_EXTENSIONS or extracted.ocr_pages):
+        cache.put(digest, key, extracted)
+    return extracted
+
+
+def _read_converted(path: Path, suffix: str) -> Extracted:
+    """``.doc``/``.odt``: LibreOffice writes a ``.docx`` into a scratch folder, read like any Word file."""
+    from index.office import convert_to_docx
+
+    with tempfile.TemporaryDirectory(prefix="soanthao-convert-") as scratch:
+        docx_path = convert_to_docx(path, Path(scratch))
+        try:
+            text = _read_docx(docx_path)
+        except UnreadableFileError as err:
+            raise UnreadableFileError(path, err.reason_vi, err.reason_en) from err
+    if "\ufffd" in text:   # LibreOffice opened bytes it did not recognise as plain text
+        raise UnreadableFileError(path, f"không phải tệp {suffix} hợp lệ (LibreOffice chỉ đọc được như văn bản thô)",
+                                  f"not a valid {suffix} file (LibreOffice could only read it as raw text)")
+    return Extracted(text, f"{suffix.lstrip('.')}→docx")
+
+
+def _bomless_utf16(raw: bytes) -> str | None:
+    """``utf-16-le``/``-be`` when the bytes look like UTF-16 without a byte-order mark.
+
+    Vietnamese text is mostly ASCII letters and spaces, each one a zero byte beside the
+    character in UTF-16; a text file in any 8-bit encoding has no zero byte at all.
+    """
+    sample = raw[:4096]
+    if len(sample) < 4 or len(sample) % 2:
+        sample = sample[:len(sample) - len(sample) % 2]
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    zero_even, zero_odd = even.count(0) / len(even), odd.count(0) / len(odd)
+    if zero_odd >= 0.3 and zero_even <= 0.05:
+        return "utf-16-le"
+    if zero_even >= 0.3 and zero_odd <= 0.05:
+        return "utf-16-be"
+    return None
 
 
 def _check_text(text: str, path: Path, max_line_chars: int) -> None:
@@ -192,12 +295,14 @@ def _read_docx(path: Path) -> str:
 
     try:
         document = docx.Document(str(path))
+        heading_levels = _heading_levels(document)
         lines: list[str] = []
         for item in document.iter_inner_content():
             if isinstance(item, Table):
                 lines.extend(_table_lines(item))
             else:
-                lines.append(item.text)
+                level = heading_levels.get(item._p.style) if item.text.strip() else None
+                lines.append("#" * level + " " + item.text if level else item.text)
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, XMLSyntaxError, EOFError) as err:
         raise UnreadableFileError(
             path,
@@ -205,6 +310,20 @@ def _read_docx(path: Path) -> str:
             f"damaged or truncated Word file ({type(err).__name__}: {err})",
         ) from err
     return "\n".join(lines)
+
+
+_HEADING_STYLE = re.compile(r"^Heading ([1-6])$")
+
+
+def _heading_levels(document) -> dict[str, int]:
+    """Style id → level of Word's built-in "Heading 1"…"Heading 6" styles (read once per document:
+    looking a paragraph's style up one by one costs more than reading the whole file)."""
+    levels = {}
+    for style in document.styles:
+        match = _HEADING_STYLE.match(getattr(style, "name", None) or "")
+        if match and style.style_id:
+            levels[style.style_id] = int(match.group(1))
+    return levels
 
 
 def _table_lines(table) -> list[str]:
@@ -220,39 +339,14 @@ def _table_lines(table) -> list[str]:
     return lines
 
 
-def _read_pdf(path: Path) -> str:
-    """Text of every page, pages separated by a line break."""
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    try:
-        reader = PdfReader(str(path))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise UnreadableFileError(path, "PDF có mật khẩu", "password-protected PDF")
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError, TypeError, zipfile.BadZipFile, EOFError) as err:
-        raise UnreadableFileError(
-            path,
-            f"tệp PDF bị hỏng hoặc không trọn vẹn ({type(err).__name__}: {err})",
-            f"damaged or truncated PDF ({type(err).__name__}: {err})",
-        ) from err
-    text = "\n".join(pages)
-    if not text.strip():
-        raise UnreadableFileError(
-            path,
-            f"PDF không có lớp chữ ({len(pages)} trang) — bản scan? Hãy nhận dạng chữ (OCR) trước",
-            f"PDF has no extractable text ({len(pages)} pages) — scanned PDF? Run OCR first",
-        )
-    return text
-
-
-def load_many(paths: Iterable[Path], corpus_root: Path) -> tuple[list[LoadedFile], list[RejectedFile]]:
+def load_many(paths: Iterable[Path], corpus_root: Path,
+              cache: ExtractionCache | None = None) -> tuple[list[LoadedFile], list[RejectedFile]]:
     """Load a batch; a bad file is recorded as rejected and never stops the others."""
     loaded: list[LoadedFile] = []
     rejected: list[RejectedFile] = []
     for path in paths:
         try:
-            loaded.append(load_file(Path(path), corpus_root))
+            loaded.append(load_file(Path(path), corpus_root, cache=cache))
         except UnreadableFileError as err:
             logger.warning("%s", err)
             rejected.append(RejectedFile(Path(path), source_name(Path(path), corpus_root), err))

@@ -44,6 +44,7 @@ _LEVEL_RE = re.compile(
     r"(?<!\w)(thị trấn|thị xã|thành phố|xã|phường|huyện|quận|tỉnh)\s+(\w+(?:[ \t]+\w+){0,4})",
     re.IGNORECASE,
 )
+_NATIONAL_NAME_RE = re.compile(r"c[ộo]ng\s+h(?:òa|oà|oa)\s*$", re.IGNORECASE)
 _UBND_BEFORE_RE = re.compile(r"(UBND|Ủy ban nhân dân|Uỷ ban nhân dân|ỦY BAN NHÂN DÂN|UỶ BAN NHÂN DÂN)\s*$", re.IGNORECASE)
 _DATE_WORDS_RE = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE)
 _DATE_SLASH_RE = re.compile(r"ngày\s+(\d{1,2})/(\d{1,2})/(\d{4})", re.IGNORECASE)
@@ -94,6 +95,8 @@ def find_unit_mentions(text: str) -> list[tuple[str, str, bool]]:
         name = _name_from(m.group(2), caps=caps and m.group(2).isupper())
         if not name:
             continue
+        if _NATIONAL_NAME_RE.search(text[max(0, m.start() - 12):m.start()]) and level_word.lower() == "xã":
+            continue   # "CỘNG HÒA XÃ HỘI CHỦ NGHĨA": the country's name, on one line with the unit in a PDF header
         ubnd = bool(_UBND_BEFORE_RE.search(text[max(0, m.start() - 20):m.start()]))
         found.append((level_word.lower(), name, ubnd))
     return found

@@ -3,7 +3,8 @@
 Steps, in order, each recorded as ``TextChange`` records with the original line number:
 
 1. ``nfc``: Unicode NFC (seed 003 and Windows-1258 files come decomposed).
-2. ``pdf-glyph``: ``ƣ``/``Ƣ`` (a PDF font's glyph for ư/Ư) → ``ư``/``Ư``.
+2. ``pdf-glyph``: ``ƣ``/``Ƣ`` (a PDF font's glyph for ư/Ư) → ``ư``/``Ư``; the Icelandic ``Ð``/``ð``
+   (drawn like ``Đ``, what OCR and old encodings put for it) → ``Đ``/``đ``.
 3. ``html-entity``, ``invisible``: ``&amp;``-style entities decoded; zero-width
    characters and soft hyphens removed; non-breaking spaces and tabs become spaces.
 4. ``markdown``: emphasis markers (``**b**``, ``*i*``, ``__u__``) removed (heading
@@ -12,6 +13,9 @@ Steps, in order, each recorded as ``TextChange`` records with the original line 
 5. ``dropped-glyph``: bold capitals that a PDF extractor dropped, each leaving a
    space ("C Ỉ ĐẠO" → "CHỈ ĐẠO"), are restored. See ``repair_dropped_glyphs``.
 6. ``whitespace``: runs of spaces collapsed, line ends stripped.
+7. ``ocr-symbol``, ``ocr-tone``, ``ocr-roman``: on lines read by OCR only, National Assembly term
+   numbers in document symbols get their digits back, a tone mark the corpus's word pairs prove
+   wrong is put right, and top-level Roman headings follow the report's count (``index.ocr_repair``).
 
 Lines are never merged or split: ``NormalizedText.lines[i]`` is original line
 ``i + 1``. Rejoining hard wraps and split document numbers ("Nghị định số" /
@@ -34,17 +38,18 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from index.ocr_repair import fix_roman_sequence, fix_symbols, fix_tones
 from index.schema import NormalizedText, TextChange
 from index.syllables import SyllableInventory, default_inventory, is_syllable_prefix, is_valid_syllable
 
 logger = logging.getLogger(__name__)
 
-NORMALIZER_VERSION = 1
+NORMALIZER_VERSION = 2   # 2: OCR repairs (ocr-symbol, ocr-tone, ocr-roman)
 
 # Capitals that the bold font of seed 004's source PDF failed to extract.
 DEFAULT_DROPPED_GLYPHS: tuple[str, ...] = ("H", "Ủ", "Ụ", "X", "A")
 
-_PDF_GLYPHS = {"ƣ": "ư", "Ƣ": "Ư"}
+_PDF_GLYPHS = {"ƣ": "ư", "Ƣ": "Ư", "Ð": "Đ", "ð": "đ"}
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 _SPACES = dict.fromkeys(map(ord, "\t\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\v\f"), " ")
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
@@ -86,6 +91,7 @@ def normalize_vietnamese(
     source: str = "",
     inventory: SyllableInventory | None = None,
     repair: GlyphRepairSettings | None = None,
+    ocr_lines: frozenset[int] = frozenset(),
 ) -> NormalizedText:
     """Normalize a decoded document line by line.
 
@@ -95,6 +101,7 @@ def normalize_vietnamese(
         inventory: syllable counts for the dropped-glyph repair; default: the
             bundled corpus. The document itself is left out of the counts.
         repair: dropped-glyph repair settings (default ``GlyphRepairSettings()``).
+        ocr_lines: the (1-based) lines whose text was read by OCR; OCR repairs touch only these.
 
     Returns:
         ``NormalizedText`` with exactly as many lines as ``text`` and the changes made.
@@ -113,6 +120,15 @@ def normalize_vietnamese(
         changes.extend(TextChange(number, before, after, "dropped-glyph") for before, after in repairs)
         line = _step(line, _SPACE_RUN.sub(" ", line).strip(), number, "whitespace", changes)
         out.append(line)
+    if ocr_lines:
+        for number in sorted(ocr_lines):
+            if number <= len(out):
+                out[number - 1] = _step(out[number - 1], fix_symbols(out[number - 1]), number, "ocr-symbol", changes)
+                out[number - 1] = _step(out[number - 1], fix_tones(out[number - 1], inventory), number, "ocr-tone",
+                                        changes)
+        for number, before, after in fix_roman_sequence(out, ocr_lines):
+            out[number - 1] = after
+            changes.append(TextChange(number, before, after, "ocr-roman"))
     glyph_repairs = sum(1 for c in changes if c.reason == "dropped-glyph")
     if glyph_repairs:
         logger.info("%s: %d dropped-glyph repairs", source or "<text>", glyph_repairs)

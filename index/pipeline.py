@@ -1,4 +1,10 @@
-"""The ingestion pipeline: load → normalize → parse → chunk, one file at a time, with a manifest.
+"""The ingestion pipeline: load → normalize → parse → chunk → directives, one file at a time, with a manifest.
+
+Each file is read once, whatever its format (``index.load``: text in any encoding, Word,
+legacy Word through LibreOffice, PDFs, scans through OCR), and everything the index holds
+about it comes out of that one pass: its chunks (with the page they are on, for paged
+formats) and its directive mentions for the registry (``index.registry.directives_of``). A file whose registry entry is already known for its content hash
+(``known_directives``, from the previous index) reuses it.
 
 Each file is isolated: an ``UnreadableFileError`` from the loader, or any failure
 of a later stage on that file, becomes a *rejected* manifest entry with the reason
@@ -28,8 +34,11 @@ from typing import Sequence
 
 from index.chunk import CHUNKER_VERSION, TOKENIZER, Chunker
 from index.errors import UnreadableFileError
+from index.extract_cache import ExtractionCache
 from index.manifest import ManifestEntry
-from index.schema import Chunk, NormalizedText, ParsedDocument, content_hash
+from index.pages import ocr_lines, page_of_line
+from index.registry import Registry, SourceDirectives, directives_of
+from index.schema import Chunk, LoadedFile, NormalizedText, ParsedDocument, content_hash
 from index.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -45,8 +54,8 @@ __all__ = [
     "pipeline_fingerprint",
 ]
 
-PIPELINE_VERSION = "1"
-STAGES = ("load", "normalize", "parse", "chunk")
+PIPELINE_VERSION = "2"   # 2: registry entries derived here (OCR'd text after its repairs); page numbers on chunks
+STAGES = ("load", "normalize", "parse", "chunk", "directives")
 
 
 @dataclass(frozen=True)
@@ -57,13 +66,16 @@ class IngestResult:
         documents: parsed documents of the indexed files, in input order.
         chunks: all their chunks, document by document.
         entries: one manifest entry per input file (indexed or rejected).
-        timings: seconds spent per stage (``load``, ``normalize``, ``parse``, ``chunk``), summed.
+        timings: seconds spent per stage (``load``, ``normalize``, ``parse``, ``chunk``,
+            ``directives``), summed.
+        directives: the registry entry of every indexed file, by source.
     """
 
     documents: tuple[ParsedDocument, ...]
     chunks: tuple[Chunk, ...]
     entries: tuple[ManifestEntry, ...]
     timings: dict[str, float] = field(default_factory=dict)
+    directives: dict[str, SourceDirectives] = field(default_factory=dict)
 
     @property
     def rejected(self) -> tuple[ManifestEntry, ...]:
@@ -72,6 +84,13 @@ class IngestResult:
     @property
     def indexed(self) -> tuple[ManifestEntry, ...]:
         return tuple(e for e in self.entries if e.status == "indexed")
+
+    def registry(self) -> Registry:
+        """The directive registry of the indexed files (what ``soanthao index`` stores with them)."""
+        registry = Registry()
+        for source, entry in self.directives.items():
+            registry.add(source, entry)
+        return registry
 
 
 def pipeline_fingerprint(settings: Settings) -> str:
@@ -115,18 +134,25 @@ class IngestPipeline:
         >>> result = pipeline.ingest([Path("corpus/seeds")], Path("corpus"))  # doctest: +SKIP
     """
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, known_directives: dict[str, SourceDirectives] | None = None):
         self.settings = settings
         self.chunker = Chunker(settings)  # validates chunk_tokens / overlap
+        self.cache = ExtractionCache.for_data_dir(settings.data_dir)
+        self.ocr = settings.ocr_settings()
+        self.known_directives = dict(known_directives or {})
+        self.progress = False
 
     def ingest(self, paths: Sequence[Path], corpus_root: Path, progress: bool = False) -> IngestResult:
         """Ingest ``paths`` (files or folders); see ``ingest_paths``."""
         files = expand_paths(paths, self.settings.ignore_names)
+        self.progress = progress
         timings = {stage: 0.0 for stage in STAGES}
         documents: list[ParsedDocument] = []
         chunks_per_doc: list[list[Chunk]] = []
+        pages_per_doc: list[tuple[int, ...]] = []
         entries: list[ManifestEntry] = []
         doc_entry_index: list[int] = []
+        directives: dict[str, SourceDirectives] = {}
 
         iterator = files
         if progress:
@@ -138,13 +164,16 @@ class IngestPipeline:
             if isinstance(outcome, ManifestEntry):
                 entries.append(outcome)
                 continue
-            doc, chunks, entry = outcome
+            doc, chunks, entry, pages, found = outcome
             documents.append(doc)
             chunks_per_doc.append(chunks)
+            pages_per_doc.append(pages)
             doc_entry_index.append(len(entries))
             entries.append(entry)
+            directives[entry.source] = found
 
         documents, chunks_per_doc = _resolve_duplicate_ids(documents, chunks_per_doc, self.chunker)
+        chunks_per_doc = [_with_pages(chunks, pages) for chunks, pages in zip(chunks_per_doc, pages_per_doc)]
         for i, doc in enumerate(documents):
             k = doc_entry_index[i]
             entries[k] = replace(entries[k], doc_id=doc.meta.doc_id, chunk_count=len(chunks_per_doc[i]))
@@ -155,11 +184,11 @@ class IngestPipeline:
             len(entries), len(entries) - rejected, rejected, len(all_chunks),
             ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()),
         )
-        return IngestResult(tuple(documents), all_chunks, tuple(entries), timings)
+        return IngestResult(tuple(documents), all_chunks, tuple(entries), timings, directives)
 
     def _one(
         self, path: Path, corpus_root: Path, timings: dict[str, float]
-    ) -> ManifestEntry | tuple[ParsedDocument, list[Chunk], ManifestEntry]:
+    ) -> ManifestEntry | tuple[ParsedDocument, list[Chunk], ManifestEntry, tuple[int, ...], SourceDirectives]:
         """One file through all stages, or its rejected entry."""
         from index.load import load_file, source_name
         from index.normalize import normalize_vietnamese
@@ -167,7 +196,7 @@ class IngestPipeline:
         source = source_name(path, corpus_root)
         started = time.perf_counter()
         try:
-            loaded = load_file(path, corpus_root)
+            loaded = load_file(path, corpus_root, cache=self.cache, ocr=self.ocr, progress=self.progress)
         except UnreadableFileError as err:
             timings["load"] += time.perf_counter() - started
             logger.warning("rejected %s: %s", source, err)
@@ -178,7 +207,7 @@ class IngestPipeline:
         stage = "normalize"
         try:
             started = time.perf_counter()
-            normalized = normalize_vietnamese(loaded.text, loaded.source)
+            normalized = normalize_vietnamese(loaded.text, loaded.source, ocr_lines=ocr_lines(loaded))
             timings["normalize"] += time.perf_counter() - started
 
             stage = "parse"
@@ -190,6 +219,11 @@ class IngestPipeline:
             started = time.perf_counter()
             chunks = self.chunker.chunk(doc)
             timings["chunk"] += time.perf_counter() - started
+
+            stage = "directives"
+            started = time.perf_counter()
+            found = self._directives(loaded, normalized)
+            timings["directives"] += time.perf_counter() - started
         except Exception as err:  # noqa: BLE001 — batch isolation: any failure on one file rejects only that file
             timings[stage] += time.perf_counter() - started
             logger.exception("rejected %s at stage %s", loaded.source, stage)
@@ -202,10 +236,32 @@ class IngestPipeline:
             return ManifestEntry(loaded.source, loaded.content_hash, "rejected", reason, None, 0, str(loaded.path))
         entry = ManifestEntry(loaded.source, loaded.content_hash, "indexed", None, doc.meta.doc_id,
                               len(chunks), str(loaded.path))
-        return doc, chunks, entry
+        return doc, chunks, entry, loaded.pages, found
+
+    def _directives(self, loaded: LoadedFile, normalized: NormalizedText) -> SourceDirectives:
+        """The file's registry entry: reused when known for these bytes, else read from its text.
+
+        The registry reads the decoded text, as it always has (it applies its own NFC and glyph fix,
+        and directive lookup is tuned on what that gives); text read by OCR is taken after the OCR
+        repairs (document symbols, tone marks), without which its directive numbers would be wrong.
+        """
+        known = self.known_directives.get(loaded.source)
+        if known is not None and known.content_hash == loaded.content_hash:
+            return known
+        text = normalized.text if loaded.ocr_pages else loaded.text
+        return directives_of(loaded.source, text, loaded.content_hash)
 
 
-_STAGE_VI = {"load": "đọc tệp", "normalize": "chuẩn hóa", "parse": "phân tích cấu trúc", "chunk": "chia đoạn"}
+_STAGE_VI = {"load": "đọc tệp", "normalize": "chuẩn hóa", "parse": "phân tích cấu trúc", "chunk": "chia đoạn",
+             "directives": "tìm văn bản được trích dẫn"}
+
+
+def _with_pages(chunks: list[Chunk], pages: tuple[int, ...]) -> list[Chunk]:
+    """Chunks of a paged document carry the pages they span (``page_start``/``page_end``); ids do not change."""
+    if not pages:
+        return chunks
+    return [replace(c, meta={**c.meta, "page_start": page_of_line(pages, c.line_start),
+                             "page_end": page_of_line(pages, c.line_end)}) for c in chunks]
 
 
 def parse(normalized: NormalizedText, file_hash: str) -> ParsedDocument:
@@ -251,7 +307,8 @@ def _resolve_duplicate_ids(
 
 
 def ingest_paths(
-    paths: Sequence[Path], corpus_root: Path, settings: Settings, progress: bool = False
+    paths: Sequence[Path], corpus_root: Path, settings: Settings, progress: bool = False,
+    known_directives: dict[str, SourceDirectives] | None = None,
 ) -> IngestResult:
     """Ingest files and folders; every input file gets a manifest entry.
 
@@ -260,12 +317,14 @@ def ingest_paths(
             folders (expanded to their supported files, ``settings.ignore_names`` skipped).
         corpus_root: the folder ``source`` names are relative to.
         settings: chunk budget and overlap, ignore list.
-        progress: show a tqdm progress bar.
+        progress: show a tqdm progress bar (files, and the pages of scans being read by OCR).
+        known_directives: registry entries of the previous index by source, reused for unchanged files.
 
     Returns:
-        ``IngestResult`` with the parsed documents, chunks, manifest entries and stage timings.
+        ``IngestResult`` with the parsed documents, chunks, registry entries, manifest entries and
+        stage timings.
     """
-    return IngestPipeline(settings).ingest(paths, corpus_root, progress)
+    return IngestPipeline(settings, known_directives).ingest(paths, corpus_root, progress)
 
 
 def ingest_corpus(settings: Settings, progress: bool = False) -> IngestResult:

@@ -1,11 +1,15 @@
 """Registry of every directive the corpus cites or contains, with conflicts and evidence kept visible.
 
-What is stored is per *source file*: its content hash, the mentions found in it and the
-status facts (repeal / replacement clauses) it states. Everything a reader sees — the
-per-directive record with date, issuer, title, conflicts and status — is derived from
-those on demand. That makes the incremental rebuild trivial: a changed file replaces
-only its own entry (``update_text``), an unchanged one is skipped by hash, and a deleted
-one is dropped (``remove``).
+What is stored is per *source file* (``SourceDirectives``): its content hash, the mentions
+found in it and the status facts (repeal / replacement clauses) it states. The ingestion
+pipeline derives it from each file's decoded text in the same pass that chunks the file
+(``directives_of``), whatever the file's format, and ``soanthao index`` writes the registry
+into the index folder with the same manifest and atomic swap as the chunks and vectors
+(``registry.json``). Readers only open that file (``load_registry``); nothing here walks the
+corpus or decodes files. Everything a reader sees — the per-directive record with date,
+issuer, title, conflicts and status — is derived from the per-source entries on demand.
+That makes the incremental rebuild trivial: a changed file replaces only its own entry, an
+unchanged one is reused by hash, and a deleted one is dropped (``remove``).
 
 Status is set only from corpus evidence:
 
@@ -38,7 +42,7 @@ import json
 import logging
 import re
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -50,6 +54,7 @@ from index.citations import (
     normalize_for_citations,
     parse_date,
 )
+from index.errors import IndexNotFoundError, SoanThaoError
 from index.lexical import strip_diacritics
 from index.phapdien import is_phapdien, main_law, parse_phapdien
 from index.schema import NormalizedText, ParsedDocument, content_hash
@@ -118,8 +123,8 @@ class TopicTitle:
     first_article: str     # "35.4.LQ.1"
 
 
-class RegistryFormatError(ValueError):
-    """A persisted registry written by another version of this module (rebuilt by ``load_or_build``)."""
+class RegistryFormatError(SoanThaoError, ValueError):
+    """A persisted registry written by another version of this module (``soanthao index`` rewrites it)."""
 
 
 @dataclass(frozen=True)
@@ -173,12 +178,44 @@ def _names_proper(title: str) -> bool:
     return any(w[:1].isupper() for w in title.split()[1:3])
 
 
-@dataclass
-class _SourceEntry:
+@dataclass(frozen=True)
+class SourceDirectives:
+    """What one file says about directives, derived once per content hash by the ingestion pipeline."""
+
     content_hash: str
-    mentions: list[Mention] = field(default_factory=list)
-    facts: list[StatusFact] = field(default_factory=list)
-    topics: list[TopicTitle] = field(default_factory=list)
+    mentions: tuple[Mention, ...] = ()
+    facts: tuple[StatusFact, ...] = ()
+    topics: tuple[TopicTitle, ...] = ()
+
+
+def directives_of(source: str, text: str, hash_: str | None = None,
+                  sections: list[str] | None = None) -> SourceDirectives:
+    """Mentions, status facts and Pháp điển topic title of one file's text.
+
+    Args:
+        source: the file's corpus-relative name (what mentions cite).
+        text: its normalized text, lines as in the file (line numbers are the file's).
+        hash_: the file's content hash (default: the text's).
+        sections: the section path in force at each line (default: from numbered/Markdown headings).
+    """
+    text = normalize_for_citations(text)
+    hash_ = hash_ or content_hash(text)
+    refs = find_citations(text)
+    lines = text.split("\n")
+    sections = sections or _sections_by_line(lines)
+    mentions = []
+    for r in refs:
+        if r.canonical_id is None:
+            continue
+        ln = line_of(text, r.span[0])
+        mentions.append(Mention(
+            id=r.canonical_id, source=source, line=ln, section=sections[ln - 1] if ln - 1 < len(sections) else "",
+            sentence=_sentence_around(text, *r.span), raw=r.raw, kind=r.kind, date=r.date,
+            issuer=r.issuer, title=r.title, article=r.article, effective=r.effective,
+        ))
+    logger.debug("registry: %s → %d mentions", source, len(mentions))
+    return SourceDirectives(hash_, tuple(mentions), tuple(_status_facts(source, text, refs)),
+                            tuple(_topic_titles(source, lines, hash_)))
 
 
 def _topic_titles(source: str, lines: list[str], hash_: str) -> list[TopicTitle]:
@@ -293,36 +330,27 @@ class Registry:
     """
 
     def __init__(self) -> None:
-        self._sources: dict[str, _SourceEntry] = {}
+        self._sources: dict[str, SourceDirectives] = {}
         self._records: dict[str, DirectiveRecord] | None = None
 
     # --- building -----------------------------------------------------------------------
     def update_text(self, source: str, text: str, hash_: str | None = None,
                     sections: list[str] | None = None) -> bool:
         """(Re)parse one source unless its content hash is unchanged. Returns True if it changed."""
-        text = normalize_for_citations(text)
-        hash_ = hash_ or content_hash(text)
+        hash_ = hash_ or content_hash(normalize_for_citations(text))
         old = self._sources.get(source)
         if old is not None and old.content_hash == hash_:
             return False
-        refs = find_citations(text)
-        lines = text.split("\n")
-        sections = sections or _sections_by_line(lines)
-        mentions = []
-        for r in refs:
-            if r.canonical_id is None:
-                continue
-            ln = line_of(text, r.span[0])
-            mentions.append(Mention(
-                id=r.canonical_id, source=source, line=ln, section=sections[ln - 1] if ln - 1 < len(sections) else "",
-                sentence=_sentence_around(text, *r.span), raw=r.raw, kind=r.kind, date=r.date,
-                issuer=r.issuer, title=r.title, article=r.article, effective=r.effective,
-            ))
-        self._sources[source] = _SourceEntry(hash_, mentions, _status_facts(source, text, refs),
-                                             _topic_titles(source, lines, hash_))
-        self._records = None
-        logger.debug("registry: %s → %d mentions", source, len(mentions))
+        self.add(source, directives_of(source, text, hash_, sections))
         return True
+
+    def add(self, source: str, entry: SourceDirectives) -> None:
+        """Put one source's entry in (replacing any earlier one of the same source)."""
+        self._sources[source] = entry
+        self._records = None
+
+    def entry(self, source: str) -> SourceDirectives | None:
+        return self._sources.get(source)
 
     def update_document(self, doc: ParsedDocument, text: str | None = None) -> bool:
         """From a pipeline ``ParsedDocument``: sections come from its blocks' ``section_path``.
@@ -413,12 +441,15 @@ class Registry:
         """
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         if data.get("format") != FORMAT_VERSION:
-            raise RegistryFormatError(f"registry {path}: format {data.get('format')} != {FORMAT_VERSION}; rebuild it")
+            raise RegistryFormatError(
+                f"Danh mục văn bản {path} có định dạng {data.get('format')}, cần {FORMAT_VERSION}; chạy `soanthao "
+                f"index` (không nhúng lại). / Registry {path}: format {data.get('format')} != {FORMAT_VERSION}; run "
+                "`soanthao index` (nothing is re-embedded).")
         reg = cls()
         for s, e in data["sources"].items():
-            reg._sources[s] = _SourceEntry(e["content_hash"], [Mention(**m) for m in e["mentions"]],
-                                           [StatusFact(**f) for f in e["facts"]],
-                                           [TopicTitle(**t) for t in e["topics"]])
+            reg._sources[s] = SourceDirectives(e["content_hash"], tuple(Mention(**m) for m in e["mentions"]),
+                                               tuple(StatusFact(**f) for f in e["facts"]),
+                                               tuple(TopicTitle(**t) for t in e["topics"]))
         return reg
 
 
@@ -451,7 +482,7 @@ def _pick(values: list[str]) -> str | None:
     return max(counts, key=lambda v: (counts[v], len(v)))
 
 
-def _aggregate(sources: dict[str, _SourceEntry]) -> dict[str, DirectiveRecord]:
+def _aggregate(sources: dict[str, SourceDirectives]) -> dict[str, DirectiveRecord]:
     by_id: dict[str, list[Mention]] = defaultdict(list)
     for entry in sources.values():
         for m in entry.mentions:
@@ -591,65 +622,47 @@ def _issuer_core(issuer: str) -> str:
     return re.sub(r"^Chủ tịch ", "", issuer)
 
 
-def build_registry(items: Iterable[ParsedDocument | tuple[str, str] | Path],
-                   corpus_root: Path | None = None, registry: Registry | None = None) -> Registry:
-    """Registry from pipeline documents, ``(source, text)`` pairs or file paths.
+def build_registry(items: Iterable[ParsedDocument | tuple[str, str]], registry: Registry | None = None) -> Registry:
+    """Registry from pipeline documents or ``(source, normalized text)`` pairs.
 
     Args:
-        items: ``ParsedDocument`` (preferred: sections from the structure parser),
-            ``(source, text)`` pairs, or paths (read as UTF-8; ``source`` relative to
-            ``corpus_root``).
-        corpus_root: root for making paths relative.
+        items: ``ParsedDocument`` (sections from the structure parser) or ``(source, text)`` pairs.
         registry: an existing registry to update incrementally (unchanged hashes skipped).
     """
     reg = registry or Registry()
     for item in items:
         if isinstance(item, ParsedDocument):
             reg.update_document(item)
-        elif isinstance(item, tuple):
-            reg.update_text(item[0], item[1])
         else:
-            path = Path(item)
-            source = path.relative_to(corpus_root).as_posix() if corpus_root else path.name
-            reg.update_text(source, path.read_text(encoding="utf-8"))
+            reg.update_text(item[0], item[1])
     return reg
 
 
-def corpus_files(corpus_root: Path, ignore: Iterable[str] = ("SOURCES.md", "README.md", "PROVENANCE.md")) -> list[Path]:
-    return sorted(p for p in Path(corpus_root).rglob("*") if p.is_file() and p.suffix in {".txt", ".md"}
-                  and p.name not in set(ignore))
-
-
-def load_or_build(settings: Any, rebuild: bool = False) -> Registry:
-    """The registry at ``settings.index_dir / registry.json``, refreshed against the corpus."""
-    path = Path(settings.index_dir) / REGISTRY_FILENAME
-    reg = Registry()
-    if path.exists() and not rebuild:
-        try:
-            reg = Registry.load(path)
-        except RegistryFormatError as exc:
-            logger.info("%s; rebuilding it from the corpus", exc)
-    files = corpus_files(settings.corpus_dir, settings.ignore_names)
-    present = {p.relative_to(settings.corpus_dir).as_posix() for p in files}
-    changed = False
-    for gone in set(reg.sources) - present:
-        reg.remove(gone)
-        changed = True
-    for p in files:
-        src = p.relative_to(settings.corpus_dir).as_posix()
-        raw = p.read_bytes()
-        h = content_hash(raw)
-        if reg.sources.get(src) != h:
-            reg.update_text(src, raw.decode("utf-8"), h)
-            changed = True
-    if changed or not path.exists():
-        try:
-            reg.save(path)
-        except OSError as exc:
-            logger.warning("registry not saved to %s: %s", path, exc)
-    return reg
+def registry_path(index_dir: Path) -> Path:
+    """Where ``soanthao index`` writes the registry: inside the index folder, swapped in with it."""
+    return Path(index_dir) / REGISTRY_FILENAME
 
 
 def load_registry(settings: Any) -> Registry:
-    """Name used by the app/services layer: the persisted registry, refreshed against the corpus."""
-    return load_or_build(settings)
+    """The registry ``soanthao index`` wrote into ``settings.index_dir`` (read once; never rebuilt here).
+
+    Raises:
+        IndexNotFoundError: no index yet, or an index written before the registry was part of it.
+        RegistryFormatError: written by another version of this module.
+    """
+    path = registry_path(settings.index_dir)
+    if not path.is_file():
+        raise IndexNotFoundError(
+            f"Chưa có danh mục văn bản chỉ đạo trong {settings.index_dir}. Sửa: chạy `soanthao index` (đoạn đã "
+            f"nhúng được dùng lại). / No directive registry in {settings.index_dir}. Fix: run `soanthao index` "
+            "(embedded chunks are reused)."
+        )
+    try:
+        return Registry.load(path)
+    except RegistryFormatError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise RegistryFormatError(
+            f"Danh mục văn bản {path} hỏng ({exc}); chạy `soanthao index`. / The directive registry {path} is "
+            f"damaged ({exc}); run `soanthao index`."
+        ) from exc

@@ -56,8 +56,10 @@ class LoadedFile:
             (``seeds/000_ad1bc2404d8aad29.txt``); this is the user-facing name.
         text: decoded text; lines are separated by ``\\n``.
         encoding: the encoding that decoded it (``utf-8``, ``utf-16``, ``cp1258``,
-            ``docx``, ``pdf``).
+            ``docx``, ``doc→docx``, ``pdf``, ``pdf+ocr``, ``ocr``).
         content_hash: sha256 of the raw bytes (the manifest key).
+        pages: first line (1-based) of each page, for PDFs and scans; empty otherwise.
+        ocr_pages: the pages whose text was read by OCR.
     """
 
     path: Path
@@ -65,6 +67,8 @@ class LoadedFile:
     text: str
     encoding: str
     content_hash: str
+    pages: tuple[int, ...] = ()
+    ocr_pages: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,15 @@ class Settings(BaseSettings):
     chunk_overlap_tokens: int = 40
     ignore_names: tuple[str, ...] = ("SOURCES.md", "README.md", "PROVENANCE.md")
 
+    # scanned pages (index/ocr.py): Tesseract with its Vietnamese data
+    ocr_language: str = Field(default="vie", description="Tesseract language data for scanned pages")
+    ocr_dpi: int = Field(default=300, ge=50, description="resolution PDF pages are rendered at for OCR")
+    ocr_workers: int = Field(default=0, ge=0, description="pages read by OCR at once; 0 = one per CPU (at most 4)")
+    # one `soanthao index` (command line or app upload) at a time per data folder (index/datalock.py)
+    index_lock_timeout: float = Field(
+        default=1800.0, ge=0, description="seconds a second index run waits for the first before giving up"
+    )
+
     # dense vector index (README "Scale plan"): exact flat below the threshold, HNSW from it on
     approximate_index_min_chunks: int = Field(
         default=100_000, ge=1, description="from this many chunks the FAISS index is HNSW instead of exact flat"
@@ -77,3 +86,11 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return Path(self.data_dir) / "index"
+
+    def ocr_settings(self):
+        """The ``index.ocr.OcrSettings`` these settings describe."""
+        from index.ocr import OcrSettings
+
+        if self.ocr_workers:
+            return OcrSettings(language=self.ocr_language, dpi=self.ocr_dpi, workers=self.ocr_workers)
+        return OcrSettings(language=self.ocr_language, dpi=self.ocr_dpi)

@@ -14,6 +14,8 @@ Layout of ``settings.index_dir`` (``<data_dir>/index``)::
     qdrant/              embedded Qdrant (nodes as payload) — with ``vector_store = "qdrant"``
                          and no ``qdrant_url``; with a server the collection lives there
     bm25/accented/, bm25/stripped/   bm25s indexes of the two lexical fields
+    registry.json        the directive registry (``index.registry``): every file's directive
+                         mentions, derived by the same ingestion run as the chunks
 
 The dense side is written and opened by the configured ``index.vector_backends`` backend;
 the manifest records which one (``extra["vector_store"]``, ``extra["vector_index"]``), and
@@ -36,7 +38,9 @@ Atomic save (txtai writes the config and then one file per part; we do the same,
 aside): everything is written into a sibling temp folder, fsynced, then swapped in by
 two renames — current → ``.index-old-…``, temp → ``index`` — and the old folder is
 deleted only after the swap. If a process dies between the two renames, ``load``
-puts the old folder back, so the previous index is always loadable.
+puts the old folder back, so the previous index is always loadable. That repair is left
+alone while another run holds the data folder's index lock (``index.datalock``): there the
+missing folder is a swap in progress, not an interrupted one.
 
 Example:
     >>> store = IndexStore(Settings(data_dir="/tmp/st"))    # doctest: +SKIP
@@ -83,6 +87,7 @@ MANIFEST_NAME = "manifest.json"
 CHUNKS_NAME = "chunks.jsonl"
 VECTORS_NAME = "vectors.npy"
 BM25_DIR = "bm25"
+REGISTRY_NAME = "registry.json"   # = index.registry.REGISTRY_FILENAME (written by Registry.save)
 # Recognising an index of the same model under another fingerprint: this many stored chunks are
 # embedded again and must come back at this cosine (the same weights give 1.0 up to float
 # rounding; int8 weights of the same model give 0.97-0.99, another model far less).
@@ -429,6 +434,7 @@ class IndexStore:
         chunks: Sequence[Chunk],
         vectors: np.ndarray,
         before_swap: Any = None,
+        registry: Any = None,
     ) -> Path:
         """Write a complete new index aside, then swap it in.
 
@@ -438,6 +444,8 @@ class IndexStore:
             vectors: (len(chunks), manifest.dim) float32, normalized.
             before_swap: optional callable run after everything is written and fsynced and
                 before the swap (tests use it to kill the process at the worst moment).
+            registry: the directive registry (``index.registry.Registry``) of the same files,
+                written as ``registry.json`` into the same folder.
 
         Returns:
             The index folder.
@@ -455,6 +463,8 @@ class IndexStore:
         tmp.mkdir()
         try:
             self._write_parts(tmp, manifest, chunks, vectors)
+            if registry is not None:
+                registry.save(tmp / REGISTRY_NAME)
             _fsync_tree(tmp)
             if before_swap is not None:
                 before_swap()
@@ -495,9 +505,21 @@ class IndexStore:
             shutil.rmtree(old)
         logger.info("swapped in new index at %s", self.index_dir)
 
+    def _wait_for_swap(self, seconds: float = 5.0) -> None:
+        """Another run is swapping its new index in: give its second rename a moment to land."""
+        deadline = time.monotonic() + seconds
+        while not self.index_dir.exists() and any(self.parent.glob(f"{_OLD_PREFIX}*")) \
+                and time.monotonic() < deadline:
+            time.sleep(0.05)
+
     def _recover_interrupted_swap(self) -> None:
         """Undo a swap cut between its two renames; drop leftovers of dead builds."""
         if not self.parent.is_dir():
+            return
+        from index.datalock import update_in_progress
+
+        if update_in_progress(self.parent):
+            self._wait_for_swap()
             return
         olds = sorted(self.parent.glob(f"{_OLD_PREFIX}*"), key=lambda p: p.stat().st_mtime)
         if olds and not self.index_dir.exists():

@@ -58,3 +58,12 @@ def parsed_document(sample_corpus):
         return cache[source]
 
     return get
+
+
+@pytest.fixture(scope="session")
+def corpus_registry(tmp_path_factory):
+    """The directive registry of the bundled corpus, as the ingestion pipeline derives it (no index, no model)."""
+    from index.pipeline import ingest_corpus
+    from index.settings import Settings
+
+    return ingest_corpus(Settings(data_dir=tmp_path_factory.mktemp("registry-data"))).registry()

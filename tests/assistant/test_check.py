@@ -5,12 +5,11 @@ from __future__ import annotations
 import pytest
 
 from assistant.check import check_file, check_text
-from index.registry import build_registry, corpus_files
 
 
 @pytest.fixture(scope="module")
-def registry(sample_corpus):
-    return build_registry(corpus_files(sample_corpus), corpus_root=sample_corpus)
+def registry(corpus_registry):
+    return corpus_registry
 
 
 def _problems(result):
@@ -99,14 +98,21 @@ def test_sentence_about_the_repeal_is_not_flagged(registry):
     assert _problems(check_text(text, "d.txt", registry)) == []
 
 
-def test_cli_check_json(tmp_path, sample_corpus, monkeypatch):
+def test_cli_check_json(tmp_path, sample_corpus, monkeypatch, fake_embedder):
     import json
 
     from typer.testing import CliRunner
 
     from assistant.cli import app
+    from index.build import build_index
+    from index.settings import Settings
 
     monkeypatch.setenv("SOANTHAO_CORPUS_DIR", str(sample_corpus))
+    without_index = CliRunner().invoke(app, ["check", str(sample_corpus / "seeds" / "000_ad1bc2404d8aad29.txt"),
+                                             "--data-dir", str(tmp_path / "data")])
+    assert without_index.exit_code == 2 and "soanthao index" in without_index.output
+    build_index(Settings(corpus_dir=sample_corpus, data_dir=tmp_path / "data"), embedder=fake_embedder,
+                progress=False)
     draft = tmp_path / "d.txt"
     draft.write_text("Theo Nghị định số 04/2014/NĐ-CP của Chính phủ.\n", encoding="utf-8")
     out = CliRunner().invoke(app, ["check", str(draft), "--json", "--data-dir", str(tmp_path / "data")])

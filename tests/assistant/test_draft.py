@@ -123,7 +123,8 @@ def test_json_contract(env):
     assert list(j) == ["request", "text", "sentences", "citations", "placeholders", "directives", "leaks", "warnings"]
     assert set(j["sentences"][0]) == {"text", "citations", "supported", "support"}
     # the fields, plus the source lines the app shows
-    assert set(j["citations"][0]) == {"n", "doc_id", "source", "section", "text", "quote", "line_start", "line_end"}
+    assert set(j["citations"][0]) == {"n", "doc_id", "source", "section", "text", "quote", "line_start", "line_end",
+                                       "page"}
     assert j["citations"][0]["quote"] and j["citations"][0]["quote"] in j["citations"][0]["text"].replace("\n", " ") \
         or all(q in j["citations"][0]["text"] for q in [j["citations"][0]["quote"].split(". ")[0]])
     assert j["request"]["facts"] == FACTS and j["request"]["unit_level"] == "xã"

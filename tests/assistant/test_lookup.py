@@ -16,7 +16,6 @@ from assistant.lookup import (
     normalize,
     retrieval_scores,
 )
-from index.registry import build_registry, corpus_files
 from index.schema import Chunk
 from index.settings import PROJECT_ROOT, Settings
 
@@ -24,8 +23,8 @@ EVAL = [json.loads(line) for line in (PROJECT_ROOT / "eval" / "data" / "lookup.j
 
 
 @pytest.fixture(scope="module")
-def registry(sample_corpus):
-    return build_registry(corpus_files(sample_corpus), corpus_root=sample_corpus)
+def registry(corpus_registry):
+    return corpus_registry
 
 
 @pytest.fixture

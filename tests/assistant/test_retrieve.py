@@ -192,12 +192,12 @@ def test_hit_to_json_has_exactly_the_issue_fields(retriever):
     hit = retriever.search("33/CT-TTg", k=1)[0]
     data = hit_to_json(hit)
     assert list(data) == ["rank", "score", "doc_id", "source", "title", "unit", "year", "kind", "section",
-                          "text", "line_start", "line_end"]
+                          "text", "line_start", "line_end", "page"]
     assert data["rank"] == 1 and data["source"] == "seeds/a.txt" and data["doc_id"] == "a"
     assert data["title"] == "BÁO CÁO Kết quả thực hiện dân chủ ở cơ sở năm 2023"
     assert (data["unit"], data["year"], data["kind"]) == ("UBND xã Quang Khải", 2023, "báo cáo")
     assert data["section"] == "II. CÔNG TÁC CHỈ ĐẠO"
-    assert (data["line_start"], data["line_end"]) == (11, 13)
+    assert (data["line_start"], data["line_end"], data["page"]) == (11, 13, None)   # a text file has no pages
 
 
 def test_module_search_caches_and_reloads_after_rebuild(settings, tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 import unicodedata
 from pathlib import Path
 
@@ -160,9 +161,11 @@ def test_pdf_vietnamese_text_round_trips(tmp_path):
     ]
 
 
-def test_pdf_without_text_layer_says_scanned(tmp_path):
+@pytest.mark.skipif(shutil.which("tesseract") is None or shutil.which("pdftoppm") is None,
+                    reason="Tesseract/Poppler not installed (make document-tools)")
+def test_pdf_page_without_text_layer_is_read_by_ocr_and_a_blank_one_refused(tmp_path):
     path = make_pdf(tmp_path / "scan.pdf", [[]])
-    with pytest.raises(UnreadableFileError, match="scanned PDF") as info:
+    with pytest.raises(UnreadableFileError, match="OCR found no text on its 1 page") as info:
         load_file(path, tmp_path)
     assert "scan.pdf" in str(info.value)
 

@@ -60,7 +60,7 @@ def test_bad_files_are_rejected_with_reasons_and_the_rest_indexed(mixed_batch: P
     assert per_doc == {seed.doc_id: seed.chunk_count, law.doc_id: law.chunk_count}
     assert seed.chunk_count > 0 and law.chunk_count > 0
     assert result.documents[1].meta.kind == "pháp điển"
-    assert set(result.timings) == {"load", "normalize", "parse", "chunk"}
+    assert set(result.timings) == {"load", "normalize", "parse", "chunk", "directives"}
 
 
 def test_the_same_good_files_give_the_same_chunks_with_or_without_bad_neighbours(mixed_batch: Path):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from index.registry import Registry, build_registry, corpus_files, load_or_build
+from index.registry import Registry, build_registry
 from index.settings import Settings
 
 
 @pytest.fixture(scope="module")
-def registry(sample_corpus):
-    return build_registry(corpus_files(sample_corpus), corpus_root=sample_corpus)
+def registry(corpus_registry):
+    return corpus_registry
 
 
 def test_conflicting_dates_of_26_ct_ttg_are_kept(registry):
@@ -87,15 +87,36 @@ def test_save_load_roundtrip_and_incremental(tmp_path):
     assert "04/2015/NĐ-CP" not in back
 
 
-def test_load_or_build_persists_next_to_index(tmp_path):
+def test_index_writes_the_registry_into_the_index_and_drops_deleted_files(tmp_path, fake_embedder):
+    from index.build import build_index
+    from index.registry import load_registry
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "x.txt").write_text("Quyết định số 217-QĐ/TW ngày 12/12/2013 của Bộ Chính trị.", encoding="utf-8")
+    (corpus / "y.txt").write_text("Chỉ thị số 33/CT-TTg ngày 26/11/2021 của Thủ tướng Chính phủ.", encoding="utf-8")
+    settings = Settings(corpus_dir=corpus, data_dir=tmp_path / "data")
+    build_index(settings, embedder=fake_embedder, progress=False)
+    assert (settings.index_dir / "registry.json").exists()
+    reg = load_registry(settings)
+    assert "217-QĐ/TW" in reg and "33/CT-TTg" in reg
+    (corpus / "x.txt").unlink()
+    build_index(settings, embedder=fake_embedder, progress=False)
+    reg = load_registry(settings)
+    assert "217-QĐ/TW" not in reg and "33/CT-TTg" in reg
+
+
+def test_readers_never_build_the_registry(tmp_path):
+    from index.errors import IndexNotFoundError
+    from index.registry import load_registry
+
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "x.txt").write_text("Quyết định số 217-QĐ/TW ngày 12/12/2013 của Bộ Chính trị.", encoding="utf-8")
     settings = Settings(corpus_dir=corpus, data_dir=tmp_path / "data")
-    reg = load_or_build(settings)
-    assert (settings.index_dir / "registry.json").exists() and "217-QĐ/TW" in reg
-    (corpus / "x.txt").unlink()
-    assert len(load_or_build(settings)) == 0
+    with pytest.raises(IndexNotFoundError, match="soanthao index"):
+        load_registry(settings)
+    assert not (tmp_path / "data").exists()
 
 
 # --- titles: Pháp điển topic title for the topic's main law ------------------------------------------
@@ -183,24 +204,26 @@ def test_title_stated_by_a_governing_text_outranks_reports():
     assert build_registry([("a.txt", report)]).get("34/2007/PL-UBTVQH11").title == "thực hiện dân chủ ở cơ sở"
 
 
-def test_registry_of_an_older_format_is_rebuilt(tmp_path):
+def test_registry_of_an_older_format_is_refused_then_rewritten_by_index(tmp_path, fake_embedder):
     import json
 
-    from index.registry import FORMAT_VERSION, RegistryFormatError
+    from index.build import build_index
+    from index.registry import FORMAT_VERSION, RegistryFormatError, load_registry
 
     corpus = tmp_path / "corpus"
     (corpus / "phapdien").mkdir(parents=True)
     (corpus / "phapdien" / "mt.md").write_text(TOPIC, encoding="utf-8")
     settings = Settings(corpus_dir=corpus, data_dir=tmp_path / "data")
     path = settings.index_dir / "registry.json"
-    load_or_build(settings)
+    build_index(settings, embedder=fake_embedder, progress=False)
     old = json.loads(path.read_text(encoding="utf-8"))
     old["format"] = 1
     for entry in old["sources"].values():
         del entry["topics"]
     path.write_text(json.dumps(old, ensure_ascii=False), encoding="utf-8")
-    with pytest.raises(RegistryFormatError):
-        Registry.load(path)
-    reg = load_or_build(settings)       # same corpus hash, but the old file lacks topics: rebuilt
-    assert reg.get("75/2015/QH13").title == "Mặt trận Tổ quốc Việt Nam"
+    with pytest.raises(RegistryFormatError, match="soanthao index"):
+        load_registry(settings)
+    report = build_index(settings, embedder=fake_embedder, progress=False)   # same files: nothing re-embedded,
+    assert report.chunks_embedded == 0                                        # the registry read again
+    assert load_registry(settings).get("75/2015/QH13").title == "Mặt trận Tổ quốc Việt Nam"
     assert json.loads(path.read_text(encoding="utf-8"))["format"] == FORMAT_VERSION
