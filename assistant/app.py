@@ -279,7 +279,8 @@ class AppLogic:
             lines = [f"{i}. **{_esc_md(d['id'])}** — {_esc_md(d['citation'])} — "
                      f"*{render.STATUS_VI.get(d['status'], d['status'])}*"
                      for i, d in enumerate(result["directives"], 1)]
-            yield ("Các văn bản liên quan (chi tiết ở thẻ «Tra cứu văn bản»):\n" + "\n".join(lines)
+            answer = f"**{_esc_md(result['answer']['text'])}**\n\n" if result.get("answer") else ""
+            yield (answer + "Các văn bản liên quan (chi tiết ở thẻ «Tra cứu văn bản»):\n" + "\n".join(lines)
                    if lines else "Không tìm thấy văn bản phù hợp."), state
             return
         if intent == "compare":
