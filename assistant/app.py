@@ -211,6 +211,9 @@ class AppLogic:
         with self._build_lock:
             uploads = sorted(p for p in self.services.uploads_dir.glob("*") if p.is_file())
             report = build_index(self.settings, paths=uploads, embedder=self.services.embedder, progress=progress)
+            from assistant.fusion_weight import ensure_calibrated
+
+            ensure_calibrated(self.settings, self.services.embedder)
             self.services.reload()
         return asdict(report)
 

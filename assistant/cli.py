@@ -110,7 +110,12 @@ def index_command(
 
         from index.build import build_index
 
-        report = build_index(load_settings(data_dir), paths=paths or None, progress=not json_out, rebuild=rebuild)
+        from assistant.fusion_weight import ensure_calibrated
+
+        settings = load_settings(data_dir)
+        report = build_index(settings, paths=paths or None, progress=not json_out, rebuild=rebuild)
+        if report.chunks_total:
+            ensure_calibrated(settings)   # the hybrid search's dense weight for this build (fusion.json)
         if json_out:
             print_json(dataclasses.asdict(report))
         else:
