@@ -85,7 +85,10 @@ def answer_line(asks: Asks, rec: DirectiveRecord, registry: Registry) -> Answer:
     if asks == "issued":
         if rec.date:
             source, line = _dated_mention(rec)
-            return Answer(asks, f"{name} được ban hành ngày {vn_date(rec.date)}{_where(source, line)}.",
+            conflict = next((c for c in rec.conflicts if c["field"] == "date"), None)
+            others = [vn_date(v["value"]) for v in (conflict or {}).get("values", []) if v["value"] != rec.date]
+            caveat = f"; lưu ý: kho văn bản cũng ghi ngày {', '.join(others)}, cần đối chiếu bản gốc" if others else ""
+            return Answer(asks, f"{name} được ban hành ngày {vn_date(rec.date)}{_where(source, line)}{caveat}.",
                           rec.id, source, line)
         return Answer(asks, f"Kho văn bản không ghi ngày ban hành của {name}.", rec.id)
     if asks == "issuer":

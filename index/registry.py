@@ -169,6 +169,8 @@ class DirectiveRecord:
             t = self.title.rstrip(". ")
             if re.match(r"(?:Quy chế|Quy định|Hướng dẫn)\b", t):
                 parts.append(f"ban hành {t}")
+            elif re.match(r"(?:quy định|hướng dẫn)\b", t):   # the title is a verb phrase: "quy định chi tiết …"
+                parts.append(t)
             elif re.match(r"(?:về|Về)\b", t):
                 parts.append("về" + t[2:])
             else:

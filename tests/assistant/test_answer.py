@@ -49,3 +49,10 @@ def test_notes_say_conflicts_and_aliases_in_words(registry):
     assert "{" not in date_note
     assert record_notes(registry.get("11-QĐ/TW")) == ["Cùng một văn bản, có nơi ghi số hiệu là 11-QĐi/TW."]
     assert "có thể một trong hai bị ghi nhầm" in record_notes(registry.get("04/2014/NĐ-CP"))[0]
+
+
+def test_issuing_date_in_conflict_says_so(registry):
+    text = answer_line("issued", registry.get("26/CT-TTg"), registry).text
+    assert "ban hành ngày 05/09/2017" in text and "cũng ghi ngày 05/09/2016, cần đối chiếu bản gốc" in text
+    assert registry.get("59/2023/NĐ-CP").citation.endswith("của Chính phủ quy định chi tiết một số điều của Luật "
+                                                           "thực hiện dân chủ ở cơ sở")
