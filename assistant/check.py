@@ -29,6 +29,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from assistant.answer import vn_date
 from assistant.intent import fold
 from index.citations import CitationRef, find_citations, line_of, normalize_for_citations
 from index.registry import DirectiveRecord, Registry
@@ -76,13 +77,6 @@ class CheckResult:
             {"text": r.text, "id": r.id, "line": r.line,
              "problems": [{"code": p.code, "message": p.message, "suggestion": p.suggestion} for p in r.problems]}
             for r in self.references]}
-
-
-def _vn_date(iso: str | None) -> str:
-    if not iso:
-        return "?"
-    y, m, d = iso.split("-")
-    return f"{d}/{m}/{y}"
 
 
 def _flat(raw: str) -> str:
@@ -185,10 +179,10 @@ def check_reference(ref: CitationRef, text: str, registry: Registry, source: str
     if ref.date and rec.date and ref.date != rec.date and (rec.governing or date_conflict is None):
         problems.append(Problem(
             "date_mismatch",
-            f"Ngày ban hành {_vn_date(ref.date)} khác với ngày {_vn_date(rec.date)} mà kho văn bản ghi cho {rid}.",
+            f"Ngày ban hành {vn_date(ref.date)} khác với ngày {vn_date(rec.date)} mà kho văn bản ghi cho {rid}.",
             rec.citation))
     elif date_conflict is not None and not rec.governing:
-        where = "; ".join(f"{_vn_date(v['value'])} ({', '.join(m['source'] + ':' + str(m['line']) for m in v['mentions'])})"
+        where = "; ".join(f"{vn_date(v['value'])} ({', '.join(m['source'] + ':' + str(m['line']) for m in v['mentions'])})"
                           for v in date_conflict["values"])
         problems.append(Problem(
             "conflicting_dates",
@@ -219,7 +213,7 @@ def check_reference(ref: CitationRef, text: str, registry: Registry, source: str
             by_txt = f" theo {ev['article']} {by.kind} số {by.symbol_text}" if by and ev.get("article") else ""
             problems.append(Problem(
                 "repealed",
-                f"{rec.kind} số {rec.symbol_text} {verb} từ ngày {_vn_date(ev.get('effective'))}{by_txt} "
+                f"{rec.kind} số {rec.symbol_text} {verb} từ ngày {vn_date(ev.get('effective'))}{by_txt} "
                 f"({ev['source']}, dòng {ev['line']}); không dẫn như văn bản còn hiệu lực.",
                 by.citation if by else None))
     return problems
