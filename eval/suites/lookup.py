@@ -130,7 +130,6 @@ def run_lookup_suite(questions: Sequence[LookupQuestion], ask: LookupFn, k: int 
             })
     return {
         "systems": {"project": own},
-        "headline": {s: {m: own[s][m] for m in METRICS if own[s][m] is not None}
-                     for s in ("all", *SPLITS) if own[s]["n"]},
+        "headline": {s: {m: own[s][m] for m in METRICS} for s in ("all", *SPLITS) if own[s]["n"]},
         "failures": failures,
     }
