@@ -9,7 +9,8 @@ outside legal corpus e5 is about as strong as BM25, and a fixed small weight thr
   passage is left out, so the task is topical, not verbatim) — are searched by both lists, and the
   base weight is the smallest grid weight whose MRR@10 is within ``CALIBRATION_TOLERANCE`` of the best
   (a flat curve keeps the lexical side's order). Written to ``fusion.json`` in the index folder, tied to
-  the build it was measured on (``built_at``); a rebuilt index drops it with the old folder.
+  what it was measured on (``index_key``: the passages, the model and the BM25 format), so an unchanged
+  corpus is not measured again and a changed one is.
 * **per query** (``query_dense_weight``): each list's confidence is how far its best score stands above
   the next ones, in standard deviations of its top scores (``list_confidence``); the dense weight is the
   base times ``2 · dense / (dense + lexical)`` confidence, capped at ``MAX_DENSE_WEIGHT``. Two lists
@@ -69,7 +70,7 @@ class FusionCalibration:
     """The base dense weight measured for one index build, and the curve it was chosen from."""
 
     dense_weight: float
-    built_at: str
+    index_key: str
     queries: int
     mrr_by_weight: dict[str, float]
 
@@ -80,19 +81,30 @@ class FusionCalibration:
         tmp.replace(path)
 
 
-def load_calibration(index_dir: Path, built_at: str) -> FusionCalibration | None:
-    """The calibration of this build, or None (missing, unreadable, or measured on another build)."""
+def index_key(manifest: Any) -> str:
+    """What a calibration depends on: the passages (their ids, in order), the model and the BM25 format."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for record in manifest.files.values():
+        digest.update("\n".join(record.chunk_ids).encode())
+    digest.update(f"|{manifest.model_fingerprint}|{manifest.extra.get('lexical_version')}".encode())
+    return digest.hexdigest()
+
+
+def load_calibration(index_dir: Path, key: str) -> FusionCalibration | None:
+    """The calibration measured on the index ``key`` names, or None (missing, unreadable, or another index)."""
     path = Path(index_dir) / FUSION_FILENAME
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        calibration = FusionCalibration(float(data["dense_weight"]), str(data["built_at"]), int(data["queries"]),
+        calibration = FusionCalibration(float(data["dense_weight"]), str(data["index_key"]), int(data["queries"]),
                                         {str(k): float(v) for k, v in data["mrr_by_weight"].items()})
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError) as exc:
         logger.warning("ignoring %s: %s", path, exc)
         return None
-    return calibration if calibration.built_at == built_at else None
+    return calibration if calibration.index_key == key else None
 
 
 def held_in_queries(chunks: Sequence[Any], n: int = CALIBRATION_QUERIES, seed: int = 0) -> list[tuple[int, str, set[int]]]:
@@ -141,7 +153,7 @@ def calibrate_dense_weight(retriever: Any, n: int = CALIBRATION_QUERIES) -> Fusi
         curve[f"{weight:.1f}"] = round(float(np.mean(rr)), 4)
     best = max(curve.values())
     chosen = min(float(w) for w, mrr in curve.items() if mrr >= best - CALIBRATION_TOLERANCE)
-    return FusionCalibration(chosen, retriever.index.manifest.built_at, len(lists), curve)
+    return FusionCalibration(chosen, index_key(retriever.index.manifest), len(lists), curve)
 
 
 def ensure_calibrated(settings: Any, embedder: Any = None) -> FusionCalibration | None:
@@ -150,7 +162,7 @@ def ensure_calibrated(settings: Any, embedder: Any = None) -> FusionCalibration 
 
     retriever = get_retriever(settings, embedder)
     index_dir = Path(settings.index_dir)
-    existing = load_calibration(index_dir, retriever.index.manifest.built_at)
+    existing = load_calibration(index_dir, index_key(retriever.index.manifest))
     if existing is not None or not retriever.index.chunks:
         return existing
     calibration = calibrate_dense_weight(retriever)

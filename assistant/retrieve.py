@@ -42,7 +42,7 @@ from typing import Any, Literal, Sequence
 import numpy as np
 
 from assistant.errors import InvalidRequestError
-from assistant.fusion_weight import load_calibration, query_dense_weight
+from assistant.fusion_weight import index_key, load_calibration, query_dense_weight
 from assistant.unit_cue import DocumentUnits, lift_named_units
 from index.embed import Embedder
 from index.lexical import strip_diacritics
@@ -236,7 +236,7 @@ class Retriever:
 
     def refresh_fusion(self) -> None:
         """Read the index's calibrated base dense weight (``fusion.json``), else the configured one."""
-        calibration = load_calibration(Path(self.settings.index_dir), self.index.manifest.built_at)
+        calibration = load_calibration(Path(self.settings.index_dir), index_key(self.index.manifest))
         self.base_dense_weight = calibration.dense_weight if calibration else self.settings.dense_weight
 
     @property

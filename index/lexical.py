@@ -182,11 +182,20 @@ def _bigrams(tokens: list[str]) -> list[str]:
     return [f"{a}_{b}" for a, b in zip(tokens, tokens[1:])]
 
 
-def word_tokens(text: str) -> list[str]:
-    """Tokens of the words field for a passage: its segmented words and its document numbers."""
-    from index.words import segment_passage
+def word_tokens(text: str, segmented: dict[str, list[str]] | None = None) -> list[str]:
+    """Tokens of the words field for a passage: its segmented words and its document numbers.
 
-    return segment_passage(text, STOPWORDS_VI) + find_document_numbers(text)
+    ``segmented`` (text key → words, ``index.words.text_key``) holds passages segmented by an earlier
+    build; a passage found there is not segmented again, one segmented now is added to it.
+    """
+    from index.words import segment_passage, text_key
+
+    if segmented is None:
+        return segment_passage(text, STOPWORDS_VI) + find_document_numbers(text)
+    key = text_key(text)
+    if key not in segmented:
+        segmented[key] = segment_passage(text, STOPWORDS_VI)
+    return segmented[key] + find_document_numbers(text)
 
 
 class LexicalIndex:
@@ -208,13 +217,17 @@ class LexicalIndex:
         self.size = size
 
     @classmethod
-    def build(cls, texts: Iterable[str], k1: float = 1.5, b: float = 0.75) -> "LexicalIndex":
+    def build(cls, texts: Iterable[str], k1: float = 1.5, b: float = 0.75,
+              segmented: dict[str, list[str]] | None = None) -> "LexicalIndex":
         """Tokenize and index ``texts`` (any iterable: passages can be generated as they go).
 
         Each passage's tokens become 4-byte vocabulary ids as soon as it is tokenized and are
         handed to bm25s in its pre-tokenized ``(ids, vocab)`` form: holding every passage's
         token *strings* instead peaked at 3.8 GiB for 100k chunks and would need ~37 GiB at
         1M (bench/scale.py); the ids need a few GiB, and the index and its scores are the same.
+
+        ``segmented``: the words of passages an earlier build segmented (``word_tokens``), reused so an
+        unchanged corpus is not segmented again; updated in place with the new ones.
         """
         import bm25s
 
@@ -222,7 +235,7 @@ class LexicalIndex:
         ids: tuple[list[array], ...] = ([], [], [])
         size = 0
         for text in texts:
-            for field_tokens, vocab, out in zip((*tokenize_fields(text), word_tokens(text)), vocabs, ids):
+            for field_tokens, vocab, out in zip((*tokenize_fields(text), word_tokens(text, segmented)), vocabs, ids):
                 out.append(array("i", [vocab.setdefault(tok, len(vocab)) for tok in field_tokens]))
             size += 1
         fields = []

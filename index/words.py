@@ -22,9 +22,18 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import re
 import unicodedata
+from pathlib import Path
 from typing import Collection, Sequence
+
+logger = logging.getLogger(__name__)
+
+#: Where an index keeps its passages' segmented words, so the next build reuses them.
+SEGMENTED_NAME = "segmented_words.json"
 
 #: Longest word (in syllables) a query is matched against.
 MAX_WORD_SYLLABLES = 4
@@ -60,3 +69,26 @@ def longest_match(syllables: Sequence[str], vocabulary: Collection[str],
                 i += n
                 break
     return out
+
+
+def text_key(text: str) -> str:
+    """The key of a passage's segmentation: a hash of its text (the segmenter's only input)."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def load_segmented(path: Path) -> dict[str, list[str]]:
+    """Segmentations an earlier build saved (empty when missing or unreadable: they are only a cache)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        logger.warning("ignoring the word segmentation cache %s: %s", path, exc)
+        return {}
+    return {k: v for k, v in data.items() if isinstance(v, list)} if isinstance(data, dict) else {}
+
+
+def save_segmented(path: Path, segmented: dict[str, list[str]], keep: Collection[str]) -> None:
+    """Write the segmentations of the passages ``keep`` names (text keys), dropping the rest."""
+    Path(path).write_text(json.dumps({k: segmented[k] for k in keep if k in segmented}, ensure_ascii=False),
+                          encoding="utf-8")

@@ -37,13 +37,13 @@ def test_dense_weight_follows_which_list_is_sure():
 
 
 def test_calibration_file_is_tied_to_its_build(tmp_path):
-    cal = FusionCalibration(0.3, "2026-12-04T10:00:00+00:00", 120, {"0.2": 0.33, "0.3": 0.34})
+    cal = FusionCalibration(0.3, "key-of-this-index", 120, {"0.2": 0.33, "0.3": 0.34})
     cal.save(tmp_path)
-    assert load_calibration(tmp_path, cal.built_at) == cal
-    assert load_calibration(tmp_path, "another build") is None
+    assert load_calibration(tmp_path, cal.index_key) == cal
+    assert load_calibration(tmp_path, "another index") is None
     (tmp_path / "fusion.json").write_text("{broken", encoding="utf-8")
-    assert load_calibration(tmp_path, cal.built_at) is None
-    assert load_calibration(tmp_path / "none", cal.built_at) is None
+    assert load_calibration(tmp_path, cal.index_key) is None
+    assert load_calibration(tmp_path / "none", cal.index_key) is None
 
 
 def test_held_in_queries_leave_their_own_passage_out():

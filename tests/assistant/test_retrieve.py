@@ -186,10 +186,10 @@ def test_mode_scores_are_cosine_or_bm25(retriever):
 
 
 def test_dense_vote_uses_the_index_calibration_and_the_lists_confidence(retriever, settings):
-    from assistant.fusion_weight import FusionCalibration
+    from assistant.fusion_weight import FusionCalibration, index_key
 
     assert retriever.base_dense_weight == settings.dense_weight          # no fusion.json: the configured weight
-    FusionCalibration(0.4, retriever.index.manifest.built_at, 30, {"0.4": 0.5}).save(settings.index_dir)
+    FusionCalibration(0.4, index_key(retriever.index.manifest), 30, {"0.4": 0.5}).save(settings.index_dir)
     try:
         retriever.refresh_fusion()
         assert retriever.dense_vote("tiếp công dân") == 0.4

@@ -204,3 +204,18 @@ def test_words_field_roundtrip_and_version(tmp_path):
     loaded = LexicalIndex.load(tmp_path / "bm25", size=len(PASSAGES))
     assert loaded.search("hòa giải ở cơ sở", k=2) == idx.search("hòa giải ở cơ sở", k=2)
     assert LEXICAL_VERSION == "4"
+
+
+def test_segmentation_cache_is_reused_and_filled(monkeypatch):
+    """A passage segmented by an earlier build is not segmented again (an unchanged corpus stays fast)."""
+    import index.words as words
+    from index.words import text_key
+
+    texts = ["Tổ hòa giải ở cơ sở hòa giải thành 12 vụ việc.", "Cán bộ tiếp công dân định kỳ."]
+    cache = {text_key(texts[0]): ["tổ_hòa_giải", "12"]}
+    calls = []
+    real = words.segment_passage
+    monkeypatch.setattr(words, "segment_passage", lambda text, stop: calls.append(text) or real(text, stop))
+    idx = LexicalIndex.build(texts, segmented=cache)
+    assert calls == [texts[1]] and text_key(texts[1]) in cache
+    assert "tổ_hòa_giải" in idx._fields["words"].vocab_dict
