@@ -7,7 +7,9 @@ Two signals, combined by a tested rule (``combine_scores``):
   articles (the Pháp điển provenance context) — with syllable unigrams and bigrams;
 * **retrieval**: the hybrid retriever's passages for the question (``Retriever.search``):
   every directive cited in a retrieved passage, and the law a Pháp điển chunk belongs to
-  (``chunk.meta["law_number"]``), earns reciprocal-rank credit.
+  (``chunk.meta["law_number"]``), earns the reciprocal-rank credit of its best passage (the best, not
+  the sum: otherwise a law whose many articles are retrieved outranks the decree the question is about;
+  dev question l11, 04/2015/NĐ-CP behind Luật 10/2022/QH15, and top-1 on dev 0.976 → 1.000).
 
 Each signal is min-max normalized to [0, 1]; the final score is
 ``W_LEXICAL * lexical + W_RETRIEVAL * retrieval`` (retrieval weight 0 when no retriever).
@@ -387,7 +389,7 @@ def topic_overlap(text: str, rec: DirectiveRecord) -> float:
 
 
 def retrieval_scores(hits: Sequence[Any], registry: Registry) -> tuple[dict[str, float], dict[str, list[Evidence]]]:
-    """Reciprocal-rank credit for directives cited in, or owning, each retrieved passage."""
+    """Reciprocal-rank credit of the best retrieved passage that cites, or belongs to, each directive."""
     scores: dict[str, float] = {}
     evidence: dict[str, list[Evidence]] = {}
     records = registry.records()
@@ -399,7 +401,8 @@ def retrieval_scores(hits: Sequence[Any], registry: Registry) -> tuple[dict[str,
             ids.add(registry.resolve(law))
         ids &= set(records)
         for did in ids:
-            scores[did] = scores.get(did, 0.0) + 1.0 / (RRF_K + rank)
+            # a directive's credit is its best passage's: a law of 90 articles must not win by volume
+            scores[did] = max(scores.get(did, 0.0), 1.0 / (RRF_K + rank))
             evidence.setdefault(did, []).append(Evidence(chunk.source, chunk.section, chunk.text[:500]))
     return scores, evidence
 

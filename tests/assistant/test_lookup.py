@@ -72,6 +72,14 @@ def test_retrieval_scores_credit_cited_and_owning_law(registry):
     assert evidence["10/2022/QH15"][0].section == "Điều 1"
 
 
+def test_a_directive_is_credited_its_best_passage_not_the_count_of_its_passages(registry):
+    """Ten retrieved articles of one law do not outweigh the one passage that cites the decree asked for."""
+    law = [FakeHit(_chunk(f"Điều {i} về dân chủ", meta={"law_number": "10/2022/QH15"}), 1.0, i) for i in range(2, 12)]
+    decree = FakeHit(_chunk("Nghị định số 04/2015/NĐ-CP về dân chủ trong cơ quan hành chính"), 1.0, 1)
+    scores, _ = retrieval_scores([decree, *law], registry)
+    assert scores == pytest.approx({"04/2015/NĐ-CP": 1 / 11, "10/2022/QH15": 1 / 12})
+
+
 def test_fake_retriever_changes_the_ranking(registry, no_index):
     question = "thực hiện dân chủ"
     base = [d.id for d in lookup(question, k=5, settings=no_index, registry=registry).directives]
