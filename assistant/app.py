@@ -212,6 +212,9 @@ class AppLogic:
             uploads = sorted(p for p in self.services.uploads_dir.glob("*") if p.is_file())
             report = build_index(self.settings, paths=uploads, embedder=self.services.embedder, progress=progress,
                                  on_wait=lambda message: logger.warning("%s", message))
+            from assistant.fusion_weight import ensure_calibrated
+
+            ensure_calibrated(self.settings, self.services.embedder)
             self.services.reload()
         return asdict(report)
 
@@ -280,7 +283,8 @@ class AppLogic:
             lines = [f"{i}. **{_esc_md(d['id'])}** — {_esc_md(d['citation'])} — "
                      f"*{render.STATUS_VI.get(d['status'], d['status'])}*"
                      for i, d in enumerate(result["directives"], 1)]
-            yield ("Các văn bản liên quan (chi tiết ở thẻ «Tra cứu văn bản»):\n" + "\n".join(lines)
+            answer = f"**{_esc_md(result['answer']['text'])}**\n\n" if result.get("answer") else ""
+            yield (answer + "Các văn bản liên quan (chi tiết ở thẻ «Tra cứu văn bản»):\n" + "\n".join(lines)
                    if lines else "Không tìm thấy văn bản phù hợp."), state
             return
         if intent == "compare":

@@ -3,7 +3,8 @@
 Only what the corpus supports is flagged (the registry carries the evidence):
 
 * ``unknown_id`` — the id is not in the registry, or is a once-off near-duplicate of a
-  well-attested id (``04/2014/NĐ-CP`` beside ``04/2015/NĐ-CP``); nearest known id suggested;
+  well-attested id (``04/2014/NĐ-CP`` beside ``04/2015/NĐ-CP``); the nearest known id is suggested only
+  when it is of the same kind and about the same topic (``suggestion_fits``): no suggestion beats a wrong one;
 * ``date_mismatch`` — the stated date differs from the registry's (single) date;
 * ``conflicting_dates`` — the corpus itself gives this document two dates;
 * ``issuer_mismatch`` — the stated issuer differs from the registry's or the symbol's;
@@ -28,6 +29,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from assistant.answer import vn_date
 from assistant.intent import fold
 from index.citations import CitationRef, find_citations, line_of, normalize_for_citations
 from index.registry import DirectiveRecord, Registry
@@ -39,6 +41,11 @@ TITLE_MARGIN = 10.0
 #: Below this token-set similarity to every title the corpus gives the directive, the title is wrong
 #: (token-set, so a shortened or reordered title still passes).
 TITLE_UNRELATED = 50.0
+#: A suggested replacement for an unknown number (other than its one-year-apart twin) must be among this
+#: many documents of its kind that best match the reference's own words (title or sentence), and share at
+#: least this share of their word pairs.
+SUGGEST_WITHIN_TOPIC = 3
+SUGGEST_MIN_OVERLAP = 0.5
 
 
 @dataclass(frozen=True)
@@ -70,13 +77,6 @@ class CheckResult:
             {"text": r.text, "id": r.id, "line": r.line,
              "problems": [{"code": p.code, "message": p.message, "suggestion": p.suggestion} for p in r.problems]}
             for r in self.references]}
-
-
-def _vn_date(iso: str | None) -> str:
-    if not iso:
-        return "?"
-    y, m, d = iso.split("-")
-    return f"{d}/{m}/{y}"
 
 
 def _flat(raw: str) -> str:
@@ -163,6 +163,8 @@ def check_reference(ref: CitationRef, text: str, registry: Registry, source: str
     if rec is None or rec.suspect:
         near = registry.nearest(rid)
         near_rec = registry.get(near) if near else None
+        if near_rec is not None and not suggestion_fits(ref, text, rec, near_rec, registry):
+            near, near_rec = None, None
         if rec is not None and near_rec is not None:
             msg = (f"Số hiệu {rid} chỉ xuất hiện {len(rec.mentions)} lần trong kho văn bản, trong khi {near} "
                    f"xuất hiện {len(near_rec.mentions)} lần: có thể nhầm năm ban hành.")
@@ -177,10 +179,10 @@ def check_reference(ref: CitationRef, text: str, registry: Registry, source: str
     if ref.date and rec.date and ref.date != rec.date and (rec.governing or date_conflict is None):
         problems.append(Problem(
             "date_mismatch",
-            f"Ngày ban hành {_vn_date(ref.date)} khác với ngày {_vn_date(rec.date)} mà kho văn bản ghi cho {rid}.",
+            f"Ngày ban hành {vn_date(ref.date)} khác với ngày {vn_date(rec.date)} mà kho văn bản ghi cho {rid}.",
             rec.citation))
     elif date_conflict is not None and not rec.governing:
-        where = "; ".join(f"{_vn_date(v['value'])} ({', '.join(m['source'] + ':' + str(m['line']) for m in v['mentions'])})"
+        where = "; ".join(f"{vn_date(v['value'])} ({', '.join(m['source'] + ':' + str(m['line']) for m in v['mentions'])})"
                           for v in date_conflict["values"])
         problems.append(Problem(
             "conflicting_dates",
@@ -211,10 +213,39 @@ def check_reference(ref: CitationRef, text: str, registry: Registry, source: str
             by_txt = f" theo {ev['article']} {by.kind} số {by.symbol_text}" if by and ev.get("article") else ""
             problems.append(Problem(
                 "repealed",
-                f"{rec.kind} số {rec.symbol_text} {verb} từ ngày {_vn_date(ev.get('effective'))}{by_txt} "
+                f"{rec.kind} số {rec.symbol_text} {verb} từ ngày {vn_date(ev.get('effective'))}{by_txt} "
                 f"({ev['source']}, dòng {ev['line']}); không dẫn như văn bản còn hiệu lực.",
                 by.citation if by else None))
     return problems
+
+
+def _reference_words(ref: CitationRef, text: str) -> str:
+    """What the reference is about: its stated title, else the sentence it sits in (without the reference)."""
+    if ref.title:
+        return ref.title
+    start = max(text.rfind(".", 0, ref.span[0]), text.rfind(";", 0, ref.span[0]), 0)
+    ends = [i for i in (text.find(".", ref.span[1]), text.find(";", ref.span[1])) if i != -1]
+    return text[start:ref.span[0]] + " " + text[ref.span[1]:min(ends) if ends else len(text)]
+
+
+def suggestion_fits(ref: CitationRef, text: str, rec: DirectiveRecord | None, near: DirectiveRecord,
+                    registry: Registry) -> bool:
+    """Is ``near`` a replacement worth offering for an unknown reference? Same kind, and about the same topic:
+    the reference's words (title or sentence) share words with what the corpus says of ``near``; for any
+    other than its one-year-apart twin, ``near`` must also be among the ``SUGGEST_WITHIN_TOPIC`` documents
+    of that kind those words match best and share ``SUGGEST_MIN_OVERLAP`` of their word pairs."""
+    from assistant.lookup import directive_topic_scores, topic_overlap
+
+    if near.kind != ref.kind:
+        return False
+    words = _reference_words(ref, text)
+    scores = directive_topic_scores(words, registry)
+    if scores.get(near.id, 0.0) <= 0.0:
+        return False
+    if rec is not None and any(c.get("other_id") == near.id for c in rec.conflicts if c["field"] == "id"):
+        return True
+    same_kind = sorted((s for did, s in scores.items() if registry.get(did).kind == near.kind), reverse=True)
+    return scores[near.id] >= same_kind[:SUGGEST_WITHIN_TOPIC][-1] and topic_overlap(words, near) >= SUGGEST_MIN_OVERLAP
 
 
 def check_text(text: str, source: str, registry: Registry, corpus_source: str | None = None) -> CheckResult:

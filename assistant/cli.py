@@ -113,8 +113,12 @@ def index_command(
         def waiting(message: str) -> None:
             typer.secho(message, fg=typer.colors.YELLOW, err=True)
 
-        report = build_index(load_settings(data_dir), paths=paths or None, progress=not json_out, rebuild=rebuild,
-                             on_wait=waiting)
+        from assistant.fusion_weight import ensure_calibrated
+
+        settings = load_settings(data_dir)
+        report = build_index(settings, paths=paths or None, progress=not json_out, rebuild=rebuild, on_wait=waiting)
+        if report.chunks_total:
+            ensure_calibrated(settings)   # the hybrid search's dense weight for this build (fusion.json)
         if json_out:
             print_json(dataclasses.asdict(report))
         else:
@@ -186,12 +190,16 @@ def lookup_command(
             return
         if not result["directives"]:
             typer.echo("Không tìm thấy văn bản phù hợp. / No directive found.")
+        if result.get("answer"):
+            typer.secho(f"Trả lời / answer: {result['answer']['text']}", bold=True, fg=typer.colors.GREEN)
+        from assistant.render import STATUS_VI
+
         for i, d in enumerate(result["directives"], 1):
             typer.secho(f"{i}. {d['citation']}", bold=True)
-            typer.echo(f"   Hiệu lực / status: {d['status']}"
+            typer.echo(f"   Hiệu lực / status: {STATUS_VI.get(d['status'], d['status'])}"
                        + (f" ({d['status_evidence']['source']}:{d['status_evidence']['line']})" if d["status_evidence"] else ""))
-            for c in d["conflicts"]:
-                typer.secho(f"   ! mâu thuẫn / conflict: {json.dumps(c, ensure_ascii=False)[:200]}", fg=typer.colors.YELLOW)
+            for note in d.get("notes", []):
+                typer.secho(f"   ! Lưu ý / note: {note}", fg=typer.colors.YELLOW)
             for e in d["evidence"][:2]:
                 typer.echo(f"   - {e['source']} § {e['section']}: {e['text'][:200]}")
 
@@ -204,9 +212,12 @@ def check_command(
     json_out: bool = typer.Option(False, "--json", help="In JSON / print JSON"),
     data_dir: Optional[Path] = DataDir,
 ) -> None:
-    """Kiểm tra các trích dẫn văn bản trong dự thảo / check the citations of a draft."""
+    """Kiểm tra các trích dẫn văn bản trong dự thảo / check the citations of a draft.
 
-    def body() -> None:
+    Mã thoát / exit code: 0 không có vấn đề / clean, 1 có vấn đề / problems found, 2 lỗi / error.
+    """
+
+    def body() -> int:
         from assistant.check import check_file
         from index.registry import load_registry
 
@@ -214,7 +225,7 @@ def check_command(
         result = check_file(file, load_registry(settings), settings)
         if json_out:
             print_json(result.to_json())
-            return
+            return result.problem_count
         typer.echo(f"{result.source}: {len(result.references)} trích dẫn, {result.problem_count} vấn đề / problems")
         for ref in result.references:
             for p in ref.problems:
@@ -222,8 +233,10 @@ def check_command(
                 typer.echo(f"     {p.message}")
                 if p.suggestion:
                     typer.echo(f"     → {p.suggestion}")
+        return result.problem_count
 
-    run_guarded(body)
+    if run_guarded(body):
+        raise typer.Exit(code=1)
 
 
 # --- draft ---------------------------------------------------------------

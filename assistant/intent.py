@@ -32,8 +32,9 @@ RULES: tuple[tuple[Intent, re.Pattern[str]], ...] = (
     ("refine", re.compile(r"^(them|bo|xoa|rut gon|viet lai|sua|doi|thay)\b.*\b(y|cau|doan|muc|phan|so lieu|noi dung)\b")),
     ("draft", re.compile(r"\b(soan|viet|du thao|lap|xay dung)\b.*\b(muc|phan|bao cao|ke hoach|doan|noi dung)\b")),
     ("lookup", re.compile(
-        r"\b(van ban nao|can cu (nao|vao dau)|quy dinh (o|tai) dau|chi thi nao|nghi quyet nao|luat nao|nghi dinh nao"
-        r"|quyet dinh nao|trich dan|so hieu|con hieu luc|het hieu luc|ban hanh ngay|tra cuu)\b")),
+        r"\b(van ban nao|can cu (nao|vao dau)|quy dinh (o|tai) dau|(chi thi|nghi quyet|luat|nghi dinh|quyet dinh"
+        r"|thong tu|quy dinh|ket luan|phap lenh|ke hoach|cong van|quy che) nao|trich dan|so hieu|hieu luc"
+        r"|thay the (boi|bang)|ban hanh ngay|(co quan|ai) ban hanh|tra cuu)\b")),
 )
 
 

@@ -7,7 +7,9 @@ Two signals, combined by a tested rule (``combine_scores``):
   articles (the Pháp điển provenance context) — with syllable unigrams and bigrams;
 * **retrieval**: the hybrid retriever's passages for the question (``Retriever.search``):
   every directive cited in a retrieved passage, and the law a Pháp điển chunk belongs to
-  (``chunk.meta["law_number"]``), earns reciprocal-rank credit.
+  (``chunk.meta["law_number"]``), earns the reciprocal-rank credit of its best passage (the best, not
+  the sum: otherwise a law whose many articles are retrieved outranks the decree the question is about;
+  dev question l11, 04/2015/NĐ-CP behind Luật 10/2022/QH15, and top-1 on dev 0.976 → 1.000).
 
 Each signal is min-max normalized to [0, 1]; the final score is
 ``W_LEXICAL * lexical + W_RETRIEVAL * retrieval`` (retrieval weight 0 when no retriever).
@@ -17,6 +19,20 @@ A third rule comes before the scores: a question that **names a text** ("Luật 
 title the question covers (``named_matches``) first — a repealed one too, followed by the text that
 repealed or replaced it (``status_evidence["by"]``). A question that names no text is ranked by
 the scores alone, exactly as without this rule.
+
+Before all of these come the question's own cues (``assistant.question``):
+
+* a **document number** written in it ("Nghị định 15/2014/NĐ-CP có hiệu lực từ ngày nào?") puts that
+  document first (an alias id finds its canonical record), followed by the text that repealed or
+  replaced it;
+* a **kind asked for** ("Nghị định nào …", "Thông tư nào …") puts the candidates of that kind first,
+  in score order, when their score is at least ``KIND_MIN_SHARE`` of the best one;
+* a **topic's governing texts**: for a "which text governs …" question, the main law of the Pháp
+  điển topic of the best answer, and the decrees detailing it, are among the first three
+  (``Registry.governing_family``), so "tiếp công dân ở cấp xã" shows Luật Tiếp công dân beside its decree.
+
+The answer line (``assistant.answer.answer_line``) states the fact asked — effective or issuing date,
+issuer, status, successor, content, or the citation of the best text — before the list.
 
 A question that names **who issued** the text ("chỉ thị của Thủ tướng", "nghị định của Chính phủ")
 halves the score of directives whose known issuer is a different one (``issuer_cue``,
@@ -37,8 +53,11 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Protocol, Sequence
 
+from assistant.answer import Answer, answer_line, record_notes
 from assistant.intent import fold
+from assistant.question import QuestionCues, analyse_question
 from index.citations import KINDS, find_citations
+from index.lexical import normalize_document_number, strip_diacritics
 from index.registry import DirectiveRecord, Registry
 from index.settings import Settings
 
@@ -48,6 +67,12 @@ W_LEXICAL = 0.6
 W_RETRIEVAL = 0.4
 RRF_K = 10
 RETRIEVE_K = 20
+#: A candidate of the kind the question asks for goes first only when it scores at least this share of
+#: the best candidate (an unrelated decree is not an answer because it is a decree). Any share from 0.1
+#: to 0.5 gave the same dev figures.
+KIND_MIN_SHARE = 0.2
+#: How many first answers must hold a topic's governing law (and its detailing decrees).
+FAMILY_WITHIN = 3
 
 #: function words that carry no topic (kept short: Vietnamese syllables are ambiguous)
 STOPWORDS = frozenset(
@@ -90,7 +115,8 @@ class DirectiveAnswer:
         return {
             "id": r.id, "kind": r.kind, "issuer": r.issuer, "date": r.date, "title": r.title,
             "citation": r.citation, "status": r.status, "status_evidence": r.status_evidence,
-            "conflicts": list(r.conflicts),
+            "effective": r.effective, "aliases": list(r.aliases),
+            "conflicts": list(r.conflicts), "notes": record_notes(r),
             "evidence": [{"source": e.source, "section": e.section, "text": e.text} for e in self.evidence],
         }
 
@@ -99,9 +125,11 @@ class DirectiveAnswer:
 class LookupResult:
     question: str
     directives: tuple[DirectiveAnswer, ...]
+    answer: Answer | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"question": self.question, "directives": [d.to_json() for d in self.directives]}
+        return {"question": self.question, "answer": self.answer.to_json() if self.answer else None,
+                "directives": [d.to_json() for d in self.directives]}
 
 
 def tokens(text: str) -> list[str]:
@@ -109,6 +137,20 @@ def tokens(text: str) -> list[str]:
     text = unicodedata.normalize("NFC", text).lower()
     syl = [s for s in re.findall(r"\w+", text) if s not in STOPWORDS and not s.isdigit()]
     return syl + [f"{a}_{b}" for a, b in zip(syl, syl[1:])]
+
+
+def profile_tokens(text: str) -> list[str]:
+    """``tokens`` plus the same without diacritics (marked ``~``), so a question typed without accents
+    ("van ban nao quy dinh ve hoa giai o co so") matches the profiles too."""
+    return tokens(text) + ["~" + t for t in tokens(strip_diacritics(text))]
+
+
+def question_tokens(question: str, topic: str) -> list[str]:
+    """The question's profile tokens that belong to its topic (``QuestionCues.topic``): "có hiệu lực
+    từ ngày nào" or "văn bản nào" say what is asked, not what about."""
+    keep = set(topic.split())
+    return [t for t in profile_tokens(question)
+            if all(w in keep for w in fold(t.lstrip("~").replace("_", " ")).split())]
 
 
 def fold_words(text: str) -> list[str]:
@@ -193,15 +235,26 @@ def named_matches(question: str, registry: Registry) -> list[tuple[str, float]]:
 def _named_first(ranked: list[tuple[str, float]], named: list[tuple[str, float]],
                  registry: Registry) -> list[tuple[str, float]]:
     """Named records first (each repealed/replaced one followed by its successor), then the rest as ranked."""
-    score_of = dict(ranked)
+    return _head_first(ranked, [did for did, _ in named], registry)
+
+
+def _successor(rec: DirectiveRecord, registry: Registry) -> str | None:
+    """The text that repealed or replaced ``rec``, when the corpus says so and knows it."""
+    if rec.status not in ("repealed", "replaced"):
+        return None
+    by = (rec.status_evidence or {}).get("by")
+    return registry.resolve(by) if by and by in registry and not registry.get(by).suspect else None
+
+
+def _head_first(ranked: list[tuple[str, float]], ids: Sequence[str],
+                registry: Registry) -> list[tuple[str, float]]:
+    """``ids`` first, each followed by its successor, then the rest as ranked."""
     head: list[str] = []
-    for did, _ in named:
-        if did not in head:
-            head.append(did)
-        rec = registry.get(did)
-        successor = (rec.status_evidence or {}).get("by") if rec.status in ("repealed", "replaced") else None
-        if successor and successor not in head and successor in registry and not registry.get(successor).suspect:
-            head.append(successor)
+    for did in ids:
+        for item in (did, _successor(registry.get(did), registry)):
+            if item and item not in head:
+                head.append(item)
+    score_of = dict(ranked)
     return [(did, score_of.get(did, 0.0)) for did in head] + [(i, s) for i, s in ranked if i not in head]
 
 
@@ -295,12 +348,14 @@ class DirectiveIndex:
             raise ValueError("registry is empty: build the index first (soanthao index)")
         self.ids = [r.id for r in self.records]
         self._bm25 = bm25s.BM25()
-        self._bm25.index([tokens(_profile(r)) or ["_"] for r in self.records], show_progress=False)
+        self._bm25.index([profile_tokens(_profile(r)) or ["_"] for r in self.records], show_progress=False)
         vocab = self._bm25.vocab_dict
         self._vocab = set(vocab)
 
-    def scores(self, question: str) -> dict[str, float]:
-        q = [t for t in tokens(question) if t in self._vocab]
+    def scores(self, question: str, topic: str | None = None) -> dict[str, float]:
+        """BM25 of every directive profile for the question (only its ``topic`` words when given)."""
+        q = question_tokens(question, topic) if topic is not None else profile_tokens(question)
+        q = [t for t in q if t in self._vocab]
         if not q:
             return {}
         raw = self._bm25.get_scores(q)
@@ -318,19 +373,36 @@ def _directive_index(registry: Registry) -> DirectiveIndex:
     return _INDEX_CACHE[id(registry)][1]
 
 
+def directive_topic_scores(text: str, registry: Registry) -> dict[str, float]:
+    """BM25 of every directive's profile (titles and citing sentences) for ``text``: which documents it is about."""
+    return _directive_index(registry).scores(text)
+
+
+def topic_overlap(text: str, rec: DirectiveRecord) -> float:
+    """Share of ``text``'s word pairs (``tiếp_dân``) found in what the corpus says of ``rec``: 0 when ``text``
+    has none. Pairs, not syllables: "quản lý đơn thư" and a decree on "quản lý, sử dụng kinh phí" share
+    the syllables "quản lý" but not the topic."""
+    pairs = {t for t in tokens(text) if "_" in t}
+    if not pairs:
+        return 0.0
+    return len(pairs & set(tokens(_profile(rec)))) / len(pairs)
+
+
 def retrieval_scores(hits: Sequence[Any], registry: Registry) -> tuple[dict[str, float], dict[str, list[Evidence]]]:
-    """Reciprocal-rank credit for directives cited in, or owning, each retrieved passage."""
+    """Reciprocal-rank credit of the best retrieved passage that cites, or belongs to, each directive."""
     scores: dict[str, float] = {}
     evidence: dict[str, list[Evidence]] = {}
     records = registry.records()
     for rank, hit in enumerate(hits, 1):
         chunk = hit.chunk
-        ids = {r.canonical_id for r in find_citations(chunk.text) if r.canonical_id in records}
+        ids = {registry.resolve(r.canonical_id) for r in find_citations(chunk.text) if r.canonical_id in registry}
         law = (chunk.meta or {}).get("law_number")
-        if law and law in records:
-            ids.add(law)
+        if law and law in registry:
+            ids.add(registry.resolve(law))
+        ids &= set(records)
         for did in ids:
-            scores[did] = scores.get(did, 0.0) + 1.0 / (RRF_K + rank)
+            # a directive's credit is its best passage's: a law of 90 articles must not win by volume
+            scores[did] = max(scores.get(did, 0.0), 1.0 / (RRF_K + rank))
             evidence.setdefault(did, []).append(Evidence(chunk.source, chunk.section, chunk.text[:500]))
     return scores, evidence
 
@@ -348,6 +420,45 @@ def _mention_evidence(rec: DirectiveRecord, question: str, n: int = 3) -> list[E
         if len(out) == n:
             break
     return out
+
+
+def named_ids(numbers: Sequence[str], registry: Registry) -> list[str]:
+    """Canonical ids of the documents whose number the question writes (normalized as BM25 does:
+    ``15/2014/nd-cp``), in the question's order; aliases find their canonical record."""
+    by_number: dict[str, list[str]] = {}
+    for rec in registry.records().values():
+        for did in (rec.id, *rec.aliases):
+            by_number.setdefault(normalize_document_number(did.split("@")[0]), []).append(rec.id)
+    found: list[str] = []
+    for number in numbers:
+        for did in by_number.get(number, []) + by_number.get(number.replace("-qd/", "-qdi/"), []):
+            if did not in found:
+                found.append(did)
+    return found
+
+
+def _kind_first(ranked: list[tuple[str, float]], kind: str, registry: Registry) -> list[tuple[str, float]]:
+    """Candidates of the asked kind ahead of the others (stable), if they score ``KIND_MIN_SHARE`` of the best."""
+    if not ranked:
+        return ranked
+    floor = KIND_MIN_SHARE * max(s for _, s in ranked)
+    head = [(i, s) for i, s in ranked if registry.get(i).kind.startswith(kind) and s >= floor]
+    return head + [(i, s) for i, s in ranked if (i, s) not in head]
+
+
+def _with_governing_family(ranked: list[tuple[str, float]], registry: Registry) -> list[tuple[str, float]]:
+    """The best answer's governing law and detailing decrees within the first ``FAMILY_WITHIN`` answers."""
+    if not ranked:
+        return ranked
+    family = [f for f in registry.governing_family(ranked[0][0]) if not registry.get(f).suspect]
+    top = [i for i, _ in ranked[:FAMILY_WITHIN]]
+    missing = [f for f in family if f not in top]
+    if not missing:
+        return ranked
+    score_of = dict(ranked)
+    head = [ranked[0][0]] + [f for f in family if f != ranked[0][0]]
+    order = head + [i for i, _ in ranked if i not in head]
+    return [(i, score_of.get(i, 0.0)) for i in order]
 
 
 def lookup(question: str, k: int = 5, settings: Settings | None = None, registry: Registry | None = None,
@@ -377,30 +488,46 @@ def lookup(question: str, k: int = 5, settings: Settings | None = None, registry
         from assistant.retrieve import get_retriever
 
         retriever = get_retriever(settings)
-    lexical = _directive_index(registry).scores(question)
+    cues = analyse_question(question)
+    lexical = _directive_index(registry).scores(question, cues.topic)
     ret_scores: dict[str, float] = {}
     ret_evidence: dict[str, list[Evidence]] = {}
     if retriever is not None:
         hits = retriever.search(question, k=RETRIEVE_K)
         ret_scores, ret_evidence = retrieval_scores(hits, registry)
-    ranked = [(i, s) for i, s in combine_scores(lexical, ret_scores) if not registry.get(i).suspect]
-    issuers = issuer_cue(question)
-    if issuers:
-        logger.debug("question names the issuer %s", sorted(issuers))
-        ranked = apply_issuer_cue(ranked, issuers, registry)
-    named = named_matches(question, registry)
-    if named:
-        logger.debug("question names %s", named)
-        ranked = _named_first(ranked, named, registry)
-    ranked = ranked[:k]
+    ranked = rank_directives(question, cues, lexical, ret_scores, registry)[:k]
     answers = []
     for did, score in ranked:
         rec = registry.get(did)
         ev = ret_evidence.get(did, [])[:2] + _mention_evidence(rec, question)
         answers.append(DirectiveAnswer(rec, round(score, 4), tuple(ev[:4])))
-    return LookupResult(question, tuple(answers))
+    answer = answer_line(cues.asks, answers[0].record, registry) if answers else None
+    return LookupResult(question, tuple(answers), answer)
+
+
+def rank_directives(question: str, cues: QuestionCues, lexical: dict[str, float], retrieval: dict[str, float],
+                    registry: Registry) -> list[tuple[str, float]]:
+    """All candidates, best first: scores, then the issuer, named-text, kind, governing-law and
+    document-number rules (module docstring), the later overriding the earlier."""
+    ranked = [(i, s) for i, s in combine_scores(lexical, retrieval) if not registry.get(i).suspect]
+    issuers = issuer_cue(question)
+    if issuers:
+        logger.debug("question names the issuer %s", sorted(issuers))
+        ranked = apply_issuer_cue(ranked, issuers, registry)
+    if cues.kind:
+        ranked = _kind_first(ranked, cues.kind, registry)
+    named = named_matches(question, registry)
+    if named:
+        logger.debug("question names %s", named)
+        ranked = _named_first(ranked, named, registry)
+    ids = named_ids(cues.numbers, registry)
+    if ids:
+        return _head_first(ranked, ids, registry)
+    if cues.asks == "which":
+        ranked = _with_governing_family(ranked, registry)
+    return ranked
 
 
 def lookup_to_json(result: LookupResult) -> dict[str, Any]:
-    """The JSON the CLI prints and the app shows (``{"question", "directives": [...]}``)."""
+    """The JSON the CLI prints and the app shows (``{"question", "answer", "directives": [...]}``)."""
     return result.to_json()

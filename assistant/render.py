@@ -202,15 +202,15 @@ def lookup_html(result: Mapping[str, Any]) -> str:
     directives = result.get("directives", [])
     if not directives:
         return "<p>Không tìm thấy văn bản phù hợp.</p>"
+    answer = result.get("answer") or {}
+    head = f'<p class="st-answer"><b>Trả lời:</b> {_esc(answer["text"])}</p>' if answer.get("text") else ""
     rows = []
     for rank, d in enumerate(directives, start=1):
         evidence = "".join(
             f"<li><i>{_esc(e.get('source'))} — {_esc(e.get('section'))}</i>: {_esc(e.get('text'))}</li>"
             for e in d.get("evidence", [])[:3]
         )
-        conflicts = (
-            f'<div class="st-problem">Mâu thuẫn: {_esc(d["conflicts"])}</div>' if d.get("conflicts") else ""
-        )
+        conflicts = "".join(f'<div class="st-problem">Lưu ý: {_esc(note)}</div>' for note in d.get("notes", []))
         status_ev = d.get("status_evidence") or {}
         status = _esc(STATUS_VI.get(d.get("status"), d.get("status")))
         if status_ev:
@@ -220,7 +220,7 @@ def lookup_html(result: Mapping[str, Any]) -> str:
             f"<td>{status}</td><td><ul>{evidence}</ul></td></tr>"
         )
     return (
-        DRAFT_CSS + '<table class="st-table"><tr><th>#</th><th>Văn bản (trích dẫn đầy đủ)</th><th>Hiệu lực</th>'
+        DRAFT_CSS + head + '<table class="st-table"><tr><th>#</th><th>Văn bản (trích dẫn đầy đủ)</th><th>Hiệu lực</th>'
         "<th>Căn cứ</th></tr>" + "".join(rows) + "</table>"
     )
 

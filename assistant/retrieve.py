@@ -1,14 +1,20 @@
 """Hybrid retrieval: dense (FAISS, e5) + lexical (two-field BM25), fused.
 
 Fusion (``Settings.fusion``): ``"convex"`` (default) adds min-max-normalized scores,
-``dense_weight · dense + (1 − dense_weight) · lexical``; ``"rrf"`` is reciprocal rank
+``w · dense + (1 − w) · lexical``; ``"rrf"`` is reciprocal rank
 fusion, ``Σ 1 / (RRF_K + rank)`` with ``RRF_K = 60`` (Cormack et al., 2009). Convex is the
 default because on the hand-written retrieval set (``eval/data/retrieval.jsonl``) e5-small
 alone is much weaker than BM25 (MRR 0.49 vs 0.82 on 90 queries): rank fusion gives the weak list an
 equal vote and lost to BM25 (MRR 0.72 on the first 50), while a small dense weight keeps BM25's order
-and lets the meaning of a paraphrase lift a passage (dense weight 0.2, chosen on the dev
-split). A query typed without diacritics gets no dense vote at all: e5 cannot read
-unaccented Vietnamese (dense MRR 0.12 on the 30 such queries), BM25's stripped field can.
+and lets the meaning of a paraphrase lift a passage. The weight ``w`` follows the evidence
+(``assistant.fusion_weight``): a base calibrated per index on held-in pseudo-queries the index
+provides (``fusion.json``, written by ``soanthao index``; ``Settings.dense_weight`` until then), scaled
+per query by how sure each list is of its best passage. A query typed without diacritics gets no dense
+vote at all: e5 cannot read unaccented Vietnamese (dense MRR 0.12 on the 30 such queries), BM25's
+stripped field can.
+
+A query that names an indexed document's unit ("… của xã Quang Trung") lifts that document's
+passages after fusion (``assistant.unit_cue``): reports name their unit only in their header.
 
 Each candidate list is cut at ``fetch`` = max(50, 10·k) after the metadata filters are
 applied (filters run *before* fusion, so a filter never empties a top-k that had
@@ -36,6 +42,8 @@ from typing import Any, Literal, Sequence
 import numpy as np
 
 from assistant.errors import InvalidRequestError
+from assistant.fusion_weight import index_key, load_calibration, query_dense_weight
+from assistant.unit_cue import DocumentUnits, lift_named_units
 from index.embed import Embedder
 from index.lexical import strip_diacritics
 from index.pages import page_label
@@ -223,6 +231,14 @@ class Retriever:
         self.index: LoadedIndex = store.load(embedder=embedder)
         self._embedder = embedder
         self._mask_cache: dict[SearchFilters, np.ndarray] = {}
+        self._units = DocumentUnits.of_chunks(self.index.chunks)
+        self._sources = [chunk.source for chunk in self.index.chunks]
+        self.refresh_fusion()
+
+    def refresh_fusion(self) -> None:
+        """Read the index's calibrated base dense weight (``fusion.json``), else the configured one."""
+        calibration = load_calibration(Path(self.settings.index_dir), index_key(self.index.manifest))
+        self.base_dense_weight = calibration.dense_weight if calibration else self.settings.dense_weight
 
     @property
     def embedder(self) -> Embedder:
@@ -263,11 +279,18 @@ class Retriever:
         """Hybrid ranking of the two candidate lists (see the module docstring)."""
         if self.settings.fusion == "rrf":
             return reciprocal_rank_fusion([[p for p, _ in dense], [p for p, _ in lexical]])
-        return convex_fusion(dense, lexical, self.dense_vote(query))
+        fused = convex_fusion(dense, lexical, self.dense_vote(query, dense, lexical))
+        return lift_named_units(fused, self._sources, self._units.named(query))
 
-    def dense_vote(self, query: str) -> float:
-        """Dense weight of convex fusion for this query: none for a query typed without diacritics."""
-        return self.settings.dense_weight if has_vietnamese_diacritics(query) else 0.0
+    def dense_vote(self, query: str, dense: Sequence[tuple[int, float]] | None = None,
+                   lexical: Sequence[tuple[int, float]] | None = None) -> float:
+        """Dense weight of convex fusion for this query: none for a query typed without diacritics; else the
+        index's base weight, scaled by the two lists' confidence once they are known."""
+        if not has_vietnamese_diacritics(query):
+            return 0.0
+        if dense is None or lexical is None:
+            return self.base_dense_weight
+        return query_dense_weight(dense, lexical, self.base_dense_weight)
 
     def search(
         self, query: str, k: int = 5, filters: SearchFilters | None = None, mode: Mode = "hybrid"

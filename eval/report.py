@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 SUITE_METRICS: dict[str, tuple[str, ...]] = {
     "retrieval": ("hit_at_1", "hit_at_5", "mrr_at_10", "ndcg_at_10"),
-    "lookup": ("top_1_accuracy", "top_3_accuracy"),
+    "lookup": ("top_1_accuracy", "top_3_accuracy", "answer_accuracy", "governing_coverage"),
     "drafting": ("citation_recall", "citation_precision", "directive_accuracy", "leak_rate", "placeholder_coverage",
                  "gold_precedent_cited"),
     "support": ("precision", "recall", "f1"),
@@ -83,6 +83,33 @@ def _per_type(suite: Mapping[str, Any]) -> list[str]:
     for system, figures in suite["systems"].items():
         cells = [f"{_fmt(v['hit_at_5'])} / {_fmt(v['mrr_at_10'])} (n={v['n']})" for v in figures["per_type"].values()]
         lines.append(f"| {system} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _per_type_split(suite: Mapping[str, Any]) -> list[str]:
+    """The project's hit@5 / MRR@10 per query type on dev, test and the queries written blind."""
+    project = suite["systems"][_project_name(suite)]
+    table = project.get("per_type_split") or {}
+    if not table:
+        return []
+    lines = ["", f"**{_project_name(suite)}** per query type and subset (test and the blind r051–r090 reported "
+             "apart), hit@5 / MRR@10:", "", "| type | dev | test | blind | blind ∩ test |", "|---|---|---|---|---|"]
+    for qtype, subsets in table.items():
+        cells = [f"{_fmt(v['hit_at_5'])} / {_fmt(v['mrr_at_10'])} (n={v['n']})" if v["n"] else "n/a"
+                 for v in (subsets[k] for k in ("dev", "test", "blind", "blind_test"))]
+        lines.append(f"| {qtype} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _lookup_per_type(suite: Mapping[str, Any]) -> list[str]:
+    per_type = suite["systems"][_project_name(suite)].get("per_type") or {}
+    if not per_type:
+        return []
+    lines = ["", "Per question type (split `all`): top-1 · answer line correct:", "",
+             "| type | n | top-1 | answer line |", "|---|---|---|---|"]
+    for qtype, v in per_type.items():
+        answers = f"{_fmt(v['answer_accuracy'])} (n={v['n_answers']})" if v["n_answers"] else "n/a"
+        lines.append(f"| {qtype} | {v['n']} | {_fmt(v['top_1_accuracy'])} | {answers} |")
     return lines
 
 
@@ -152,7 +179,10 @@ def render_markdown(results: Mapping[str, Any], plots: Sequence[str] = ()) -> st
         lines += _gains(name, suite)
         if name == "retrieval":
             lines += _per_type(suite)
+            lines += _per_type_split(suite)
             lines += _paired(suite)
+        if name == "lookup":
+            lines += _lookup_per_type(suite)
         if name == "compare" and suite.get("per_pair"):
             lines += ["", "| pair | split | a | b | accuracy | gold pairs |", "|---|---|---|---|---|---|"]
             for pid, p in suite["per_pair"].items():

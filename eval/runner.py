@@ -103,9 +103,12 @@ def ensure_index(settings: Settings, embedder: Embedder, progress: bool = True) 
     """
     from index.build import build_index
 
+    from assistant.fusion_weight import ensure_calibrated
+
     report = build_index(settings, embedder=embedder, progress=progress)
     logger.info("%s", report.summary())
-    return {"chunks_total": report.chunks_total, "chunks_embedded": report.chunks_embedded,
+    calibration = ensure_calibrated(settings, embedder)   # as `soanthao index` does: the product's own fusion
+    return {"dense_weight": calibration.dense_weight if calibration else settings.dense_weight,"chunks_total": report.chunks_total, "chunks_embedded": report.chunks_embedded,
             "chunks_reused": report.chunks_reused, "added": len(report.added), "changed": len(report.changed),
             "removed": len(report.removed), "rejected": len(report.rejected), "seconds": round(report.seconds, 1)}
 

@@ -28,7 +28,14 @@ Titles, strongest evidence first (the record's ``title_evidence`` says which one
   whose provenance lines are all short-form); amending laws named inside provenance lines never
   get it. A topic title that disagrees with the provenance title is kept as a ``title`` conflict;
 * the title stated where a governing (Pháp điển) text cites the document;
-* the title reports cite it with most often.
+* the title the reports' citations agree on (``index.titles.agreed_title``: run-on clauses cut, the
+  wording most mentions share, never a lone longer variant).
+
+Variant ids of one document (``11-QĐi/TW`` beside ``11-QĐ/TW``, ``14/2014/TTLT/BTC-BTP`` beside
+``14/2014/TTLT-BTC-BTP``, ``02/TTLT/BTC-MTTW`` beside ``02/2002/TTLT/BTC-MTTW`` of the same date) are
+**aliases**: one record under the best-attested id, its ``aliases`` naming the others, and
+``Registry.get`` answers for either. Ids one year apart (``04/2014/NĐ-CP`` / ``04/2015/NĐ-CP``) or an
+undated id whose date is another year (``26/CT-TTg`` of 2017 / ``26/2001/CT-TTg``) stay separate records.
 
 Usage:
     >>> reg = build_registry([("a.txt", "Chỉ thị số 33/CT-TTg ngày 26/11/2021 của Thủ tướng Chính phủ")])
@@ -58,6 +65,7 @@ from index.errors import IndexNotFoundError, SoanThaoError
 from index.lexical import strip_diacritics
 from index.phapdien import is_phapdien, main_law, parse_phapdien
 from index.schema import NormalizedText, ParsedDocument, content_hash
+from index.titles import agreed_title, title_key, trim_run_on
 
 logger = logging.getLogger(__name__)
 
@@ -144,6 +152,8 @@ class DirectiveRecord:
     suspect: bool = False           # a near-duplicate id far less attested than its twin
     governing: bool = False         # contained in the corpus (Pháp điển), not only cited
     title_evidence: dict[str, Any] | None = None  # where the title comes from (see module docstring)
+    aliases: tuple[str, ...] = ()   # variant ids of this same document (see module docstring)
+    effective: str | None = None    # ISO date it took effect, from its own (Pháp điển) provenance lines
 
     @property
     def expected_issuer(self) -> str | None:
@@ -164,6 +174,8 @@ class DirectiveRecord:
             t = self.title.rstrip(". ")
             if re.match(r"(?:Quy chế|Quy định|Hướng dẫn)\b", t):
                 parts.append(f"ban hành {t}")
+            elif re.match(r"(?:quy định|hướng dẫn)\b", t):   # the title is a verb phrase: "quy định chi tiết …"
+                parts.append(t)
             elif re.match(r"(?:về|Về)\b", t):
                 parts.append("về" + t[2:])
             else:
@@ -332,6 +344,7 @@ class Registry:
     def __init__(self) -> None:
         self._sources: dict[str, SourceDirectives] = {}
         self._records: dict[str, DirectiveRecord] | None = None
+        self._aliases: dict[str, str] = {}
 
     # --- building -----------------------------------------------------------------------
     def update_text(self, source: str, text: str, hash_: str | None = None,
@@ -379,15 +392,49 @@ class Registry:
 
     # --- reading ------------------------------------------------------------------------
     def records(self) -> dict[str, DirectiveRecord]:
+        """One record per document, under its canonical id (aliases are not keys)."""
         if self._records is None:
             self._records = _aggregate(self._sources)
+            self._aliases = {a: r.id for r in self._records.values() for a in r.aliases}
         return self._records
 
+    def resolve(self, directive_id: str) -> str:
+        """The canonical id of ``directive_id`` (itself when it is not a known alias)."""
+        self.records()
+        return self._aliases.get(directive_id, directive_id)
+
     def get(self, directive_id: str) -> DirectiveRecord | None:
-        return self.records().get(directive_id)
+        return self.records().get(self.resolve(directive_id))
 
     def __contains__(self, directive_id: str) -> bool:
-        return directive_id in self.records()
+        return self.resolve(directive_id) in self.records()
+
+    def governing_family(self, directive_id: str) -> tuple[str, ...]:
+        """The texts that govern the topic a contained directive belongs to: the main law of its Pháp điển
+        topic, then the decrees that detail that law (their title names it: "Quy định chi tiết … Luật Tiếp
+        công dân"). Empty for a directive the corpus only cites.
+
+        A clerk asking "which text governs X" expects the law among the answers even when a decree's
+        wording matches the question better (issue 18: NĐ 64/2014 without Luật 42/2013).
+        """
+        rec = self.get(directive_id)
+        if rec is None or not rec.governing:
+            return ()
+        sources = {m.source for m in rec.mentions if m.article}
+        family: list[str] = []
+        for source in sorted(sources):
+            for topic in self._sources[source].topics if source in self._sources else ():
+                law = self.get(topic.law_id)
+                if law is None:
+                    continue
+                if law.id not in family:
+                    family.append(law.id)
+                named = "luat " + title_key(topic.title)
+                decrees = [r for r in self.records().values()
+                           if r.kind == "Nghị định" and r.governing and r.title and named in title_key(r.title)
+                           and any(m.source == source and m.article for m in r.mentions)]
+                family += [r.id for r in sorted(decrees, key=lambda r: -len(r.mentions)) if r.id not in family]
+        return tuple(family)
 
     def __len__(self) -> int:
         return len(self.records())
@@ -470,6 +517,54 @@ def _dedup_key(directive_id: str) -> str:
     return re.sub(r"^(\d+)/(?:19|20)\d\d/", r"\1/YYYY/", base)
 
 
+def _variant_key(directive_id: str) -> tuple[int, str, str] | None:
+    """What variant spellings of one id share: the number, the letters of the symbol (separators, the
+    year and Party "QĐi"/"QĐ" aside) and the locality. ``11-QĐi/TW`` and ``11-QĐ/TW`` → (11, "QĐTW", "")."""
+    core, _, place = directive_id.partition("@")
+    m = re.match(r"^(\d+)[-/](?:(?:19|20)\d\d/)?(.+)$", core)
+    if m is None:
+        return None
+    letters = re.sub(r"[^\wĐđ&]", "", m.group(2).replace("QĐi", "QĐ"))
+    return int(m.group(1)), letters, place
+
+
+def _alias_map(by_id: dict[str, list[Mention]]) -> dict[str, str]:
+    """Variant id → the id of the same document it is an alias of (see module docstring).
+
+    Variants are the same document when their years agree (or one has none and its stated date is of
+    the other's year) and their stated dates do not contradict each other. The canonical id is the
+    most cited one (ties: the one with a year, then the shorter).
+    """
+    dates = {did: _pick([m.date for m in ms if m.article and m.date]) or _pick([m.date for m in ms if m.date])
+             for did, ms in by_id.items()}
+    groups: dict[tuple[int, str, str], list[str]] = defaultdict(list)
+    for did in by_id:
+        key = _variant_key(did)
+        if key is not None:
+            groups[key].append(did)
+    canonical_of: dict[str, str] = {}
+    for ids in groups.values():
+        ids.sort(key=lambda d: (-len(by_id[d]), _year_of(d) is None, len(d), d))
+        for variant in ids[1:]:
+            head = next((c for c in ids if c != variant and c not in canonical_of
+                         and _same_document(variant, c, dates)), None)
+            if head is not None and ids.index(head) < ids.index(variant):
+                canonical_of[variant] = head
+    return canonical_of
+
+
+def _same_document(a: str, b: str, dates: dict[str, str | None]) -> bool:
+    year_a = _year_of(a) or (int(dates[a][:4]) if dates.get(a) else None)
+    year_b = _year_of(b) or (int(dates[b][:4]) if dates.get(b) else None)
+    if _year_of(a) and _year_of(b) and _year_of(a) != _year_of(b):
+        return False
+    if year_a is None or year_b is None:
+        return bool(_year_of(a) and _year_of(b)) or a.replace("QĐi/", "QĐ/") == b.replace("QĐi/", "QĐ/")
+    if year_a != year_b:
+        return False
+    return not (dates.get(a) and dates.get(b) and dates[a] != dates[b])
+
+
 def _year_of(directive_id: str) -> int | None:
     m = re.match(r"^\d+/((?:19|20)\d\d)/", directive_id)
     return int(m.group(1)) if m else None
@@ -495,6 +590,11 @@ def _aggregate(sources: dict[str, SourceDirectives]) -> dict[str, DirectiveRecor
         for t in entry.topics:
             topics[t.law_id].append(t)
     governing_sources = {s for s, e in sources.items() if any(m.article for m in e.mentions)}
+    canonical_of = _alias_map(by_id)
+    merged: dict[str, list[Mention]] = defaultdict(list)
+    for did, ms in by_id.items():
+        merged[canonical_of.get(did, did)].extend(ms)
+    by_id = merged
 
     groups: dict[str, list[str]] = defaultdict(list)
     for did in by_id:
@@ -555,6 +655,8 @@ def _aggregate(sources: dict[str, SourceDirectives]) -> dict[str, DirectiveRecor
             symbol_text=_symbol_of(did), issuer=issuer, date=date, title=title, status=status,
             status_evidence=evidence, conflicts=tuple(conflicts), mentions=tuple(mentions),
             suspect=suspect, governing=bool(prov), title_evidence=title_evidence,
+            aliases=tuple(sorted(a for a, c in canonical_of.items() if c == did)),
+            effective=_pick([m.effective for m in prov if m.effective]),
         )
     return records
 
@@ -597,8 +699,8 @@ def _title_of(prov: list[Mention], cited: list[Mention], topics: list[TopicTitle
     for pool in ([m for m in cited if m.source in governing_sources], cited):
         titles = [m.title for m in pool if m.title]
         if titles:
-            title = _pick(titles)
-            m = next(m for m in pool if m.title == title)
+            title = agreed_title(titles)
+            m = next(m for m in pool if m.title and trim_run_on(m.title) == title)
             return title, {"from": "citation", "source": m.source, "line": m.line, "text": m.sentence[:300]}, None
     return None, None, None
 

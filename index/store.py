@@ -484,7 +484,12 @@ class IndexStore:
         (folder / MANIFEST_NAME).write_text(
             json.dumps(manifest.to_json(), ensure_ascii=False, indent=1), encoding="utf-8"
         )
-        LexicalIndex.build([indexed_text(chunk) for chunk in chunks]).save(folder / BM25_DIR)
+        from index.words import SEGMENTED_NAME, load_segmented, save_segmented, text_key
+
+        texts = [indexed_text(chunk) for chunk in chunks]
+        segmented = load_segmented(self.index_dir / BM25_DIR / SEGMENTED_NAME)   # the previous build's words
+        LexicalIndex.build(texts, segmented=segmented).save(folder / BM25_DIR)
+        save_segmented(folder / BM25_DIR / SEGMENTED_NAME, segmented, {text_key(t) for t in texts})
         with open(folder / CHUNKS_NAME, "w", encoding="utf-8") as fh:
             for chunk in chunks:
                 fh.write(json.dumps(chunk_to_json(chunk), ensure_ascii=False) + "\n")

@@ -52,4 +52,7 @@ def real_index(tmp_path_factory) -> RealIndex:
         report = build_index(settings, embedder=embedder, progress=False)
     except ModelMismatchError:
         report = build_index(settings, embedder=embedder, progress=False, rebuild=True)
+    from assistant.fusion_weight import ensure_calibrated
+
+    ensure_calibrated(settings, embedder)   # as `soanthao index` does: hybrid search's calibrated dense weight
     return RealIndex(settings=settings, embedder=embedder, report=report)

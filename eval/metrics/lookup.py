@@ -1,4 +1,4 @@
-"""Top-k accuracy of directive lookup.
+"""Top-k accuracy of directive lookup, and whether an answer line states the expected facts.
 
 Definition (the usual classification top-k accuracy, e.g. scikit-learn ``top_k_accuracy_score``):
 the share of questions for which at least one gold id is among the first k predicted ids.
@@ -11,6 +11,8 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+
+from index.lexical import strip_diacritics
 
 
 def top_k_accuracy(predictions: Sequence[Sequence[str]], gold: Sequence[Collection[str]], k: int) -> float:
@@ -35,3 +37,21 @@ def top_k_accuracy(predictions: Sequence[Sequence[str]], gold: Sequence[Collecti
         return 0.0
     hits = sum(1 for ranked, ok in zip(predictions, gold) if any(p in ok for p in ranked[:k]))
     return hits / len(predictions)
+
+
+def _folded(text: str) -> str:
+    return " ".join(strip_diacritics(text).lower().split())
+
+
+def answer_states(answers: Sequence[str], facts: Sequence[Collection[str]]) -> list[bool]:
+    """Per question: does its answer line state every expected fact? (Compared without case, accents or
+    spacing: "01/07/2023", "hết hiệu lực", "Bộ Chính trị".) A question with no facts is True.
+
+    >>> answer_states(["Luật số 10/2022/QH15 có hiệu lực thi hành từ ngày 01/07/2023."], [["01/07/2023"]])
+    [True]
+    >>> answer_states(["… còn hiệu lực."], [["hết hiệu lực"]])
+    [False]
+    """
+    if len(answers) != len(facts):
+        raise ValueError(f"{len(answers)} answers for {len(facts)} fact lists")
+    return [all(_folded(f) in _folded(a) for f in fs) for a, fs in zip(answers, facts)]

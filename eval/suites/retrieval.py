@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from eval.datasets import QUERY_TYPES, SPLITS, RetrievalQuery, span_in_text
+from eval.datasets import BLIND_RETRIEVAL_IDS, QUERY_TYPES, SPLITS, RetrievalQuery, span_in_text
 from eval.metrics.paired import paired_difference
 from eval.metrics.retrieval import hit_at_k, mean, ndcg_at_k, reciprocal_rank, relevance_flags
 
@@ -73,6 +73,14 @@ def _aggregate(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def _subsets(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """dev, test, the blind queries and the blind ones that are also test, each aggregated apart."""
+    blind = [r for r in rows if r["query"].id in BLIND_RETRIEVAL_IDS]
+    return {"dev": _aggregate([r for r in rows if r["query"].split == "dev"]),
+            "test": _aggregate([r for r in rows if r["query"].split == "test"]),
+            "blind": _aggregate(blind), "blind_test": _aggregate([r for r in blind if r["query"].split == "test"])}
+
+
 def run_retrieval_suite(queries: Sequence[RetrievalQuery], systems: Mapping[str, Searcher],
                         project: str = "hybrid") -> dict[str, Any]:
     """Run every query through every system and aggregate.
@@ -84,6 +92,7 @@ def run_retrieval_suite(queries: Sequence[RetrievalQuery], systems: Mapping[str,
 
     Returns:
         ``{"systems": {name: {"all"|"dev"|"test": {metric: value, "n"}, "per_type": {type: {...}},
+        "per_type_split": {type: {"dev"|"test"|"blind"|"blind_test": {...}}},
         "seconds": float}}, "headline": {split: {metric: value}}, "failures": [...], "per_query": {...},
         "paired": {baseline: PairedDifference.as_dict() of the project's MRR@10 minus the baseline's}}``
     """
@@ -102,6 +111,7 @@ def run_retrieval_suite(queries: Sequence[RetrievalQuery], systems: Mapping[str,
         for split in SPLITS:
             figures[split] = _aggregate([r for r in rows if r["query"].split == split])
         figures["per_type"] = {t: _aggregate([r for r in rows if r["query"].type == t]) for t in QUERY_TYPES}
+        figures["per_type_split"] = {t: _subsets([r for r in rows if r["query"].type == t]) for t in QUERY_TYPES}
         figures["seconds"] = round(seconds, 2)
         result["systems"][name] = figures
         result["per_query"][name] = {r["query"].id: r["scores"] for r in rows}

@@ -116,8 +116,32 @@ def test_cli_check_json(tmp_path, sample_corpus, monkeypatch, fake_embedder):
     draft = tmp_path / "d.txt"
     draft.write_text("Theo Nghị định số 04/2014/NĐ-CP của Chính phủ.\n", encoding="utf-8")
     out = CliRunner().invoke(app, ["check", str(draft), "--json", "--data-dir", str(tmp_path / "data")])
-    assert out.exit_code == 0, out.output
+    assert out.exit_code == 1, out.output     # problems found: a district office's script must see it
     payload = json.loads(out.output)
     (ref,) = payload["references"]
     assert (ref["id"], ref["line"], ref["problems"][0]["code"]) == ("04/2014/NĐ-CP", 1, "unknown_id")
     assert (tmp_path / "data" / "index" / "registry.json").exists()
+
+
+def test_cli_exit_codes_clean_and_error(tmp_path, sample_corpus, monkeypatch):
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+
+    monkeypatch.setenv("SOANTHAO_CORPUS_DIR", str(sample_corpus))
+    clean = tmp_path / "sach.txt"
+    clean.write_text("Căn cứ Luật Thực hiện dân chủ ở cơ sở số 10/2022/QH15.\n", encoding="utf-8")
+    data = ["--data-dir", str(tmp_path / "data")]
+    assert CliRunner().invoke(app, ["check", str(clean), *data]).exit_code == 0
+    assert CliRunner().invoke(app, ["check", str(tmp_path / "missing.txt"), *data]).exit_code == 2
+
+
+def test_suggestion_only_for_same_kind_and_topic(registry):
+    draft = ("Căn cứ Nghị định số 77/2012/NĐ-CP ngày 12/3/2012 của Chính phủ về quản lý đơn thư.\n"
+             "Thực hiện Nghị định số 64/2015/NĐ-CP của Chính phủ quy định chi tiết thi hành một số điều của Luật "
+             "Tiếp công dân.\n")
+    unrelated, related = check_text(draft, "d.txt", registry).references
+    (p1,) = unrelated.problems
+    assert p1.code == "unknown_id" and p1.suggestion is None and "gần nhất" not in p1.message   # not 77/2008 (tư vấn pháp luật)
+    (p2,) = related.problems
+    assert p2.suggestion.startswith("Nghị định số 64/2014/NĐ-CP")

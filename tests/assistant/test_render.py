@@ -89,3 +89,15 @@ def test_topic_search_and_lookup_helpers():
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page and "(dòng 3)" in page
     assert lookup_citations({"directives": [{"id": "a", "citation": "Luật số 10/2022/QH15"}, {"id": "b", "citation": None}]}) \
         == "Luật số 10/2022/QH15\nb"
+
+
+def test_lookup_html_shows_the_answer_and_readable_notes_not_json():
+    result = {"question": "q", "answer": {"asks": "effective", "text": "Luật số 10/2022/QH15 có hiệu lực <từ> 01/07/2023."},
+              "directives": [{"id": "26/CT-TTg", "citation": "Chỉ thị số 26/CT-TTg", "status": "unknown",
+                              "status_evidence": None, "evidence": [],
+                              "conflicts": [{"field": "date", "values": [{"value": "2016-09-05", "mentions": []}]}],
+                              "notes": ["Kho văn bản ghi nhiều ngày ban hành khác nhau: 05/09/2016; 05/09/2017."]}]}
+    page = lookup_html(result)
+    assert "<b>Trả lời:</b> Luật số 10/2022/QH15 có hiệu lực &lt;từ&gt; 01/07/2023." in page
+    assert "Lưu ý: Kho văn bản ghi nhiều ngày ban hành khác nhau" in page
+    assert "{" not in page.split("</style>", 1)[1] and "'field'" not in page and "&#x27;field" not in page

@@ -180,7 +180,33 @@ def test_mode_scores_are_cosine_or_bm25(retriever):
     dense = retriever.search("hòa giải", k=1, mode="dense")
     assert dense[0].lexical_rank is None and 0 < dense[0].score <= 1.0 + 1e-6
     lexical = retriever.search("hòa giải", k=1, mode="lexical")
-    assert lexical[0].dense_rank is None and lexical[0].score > 1.0
+    position = retriever.index.chunks.index(lexical[0].chunk)
+    assert lexical[0].dense_rank is None
+    assert lexical[0].score == pytest.approx(float(retriever.index.lexical.scores("hòa giải")[position]))
+
+
+def test_dense_vote_uses_the_index_calibration_and_the_lists_confidence(retriever, settings):
+    from assistant.fusion_weight import FusionCalibration, index_key
+
+    assert retriever.base_dense_weight == settings.dense_weight          # no fusion.json: the configured weight
+    FusionCalibration(0.4, index_key(retriever.index.manifest), 30, {"0.4": 0.5}).save(settings.index_dir)
+    try:
+        retriever.refresh_fusion()
+        assert retriever.dense_vote("tiếp công dân") == 0.4
+        peaked, flat = [(0, 9.0)] + [(i, 1.0) for i in range(1, 12)], [(i, 1.0) for i in range(12)]
+        assert retriever.dense_vote("tiếp công dân", peaked, flat) == 0.8
+        assert retriever.dense_vote("tiep cong dan", peaked, flat) == 0.0
+    finally:
+        (settings.index_dir / "fusion.json").unlink()
+        retriever.refresh_fusion()
+
+
+def test_query_naming_a_unit_lifts_its_documents(retriever):
+    """Reports A and B hold the same tiếp dân paragraph; naming A's unit puts A's copy first."""
+    plain = retriever.search("tiếp công dân được duy trì định kỳ", k=1)
+    assert plain[0].chunk.source == "seeds/b.txt"
+    named = retriever.search("tiếp công dân được duy trì định kỳ ở xã Quang Khải", k=1)
+    assert named[0].chunk.source == "seeds/a.txt"
 
 
 def test_retriever_refuses_another_model(settings):

@@ -9,9 +9,10 @@ from eval.floors import FloorsFileError, check_floors, failed, load_floors, pars
 
 def test_bundled_floors_hold_the_issue_headlines():
     floors = {(f.suite, f.metric): (f.kind, f.value) for f in load_floors()}
-    # below issue 3's 0.95 since the blind queries showed 0.889 (see eval/floors.toml); the target is a strict xfail
-    assert floors[("retrieval", "hit_at_5")] == ("min", 0.85)
+    # below issue 3's 0.95 (issue 18 measured 0.933, see eval/floors.toml); the target is a strict xfail
+    assert floors[("retrieval", "hit_at_5")] == ("min", 0.90)
     assert floors[("lookup", "top_3_accuracy")] == ("min", 0.95)
+    assert floors[("lookup", "top_1_accuracy")] == ("min", 0.95)        # issue 18's target on the test split
     assert floors[("drafting", "citation_recall")] == ("min", 0.90)
     assert floors[("drafting", "citation_precision")] == ("min", 0.90)
     assert floors[("drafting", "directive_accuracy")] == ("min", 1.0)

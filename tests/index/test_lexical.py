@@ -180,3 +180,42 @@ def test_build_from_token_ids_scores_exactly_like_bm25s_on_token_strings(seed_pa
             expected = reference.get_scores(tokens)
             assert expected.max() > 0
             np.testing.assert_allclose(built._fields[field].get_scores(tokens), expected, rtol=1e-6)
+
+
+def test_words_field_segments_passages_and_matches_query_words():
+    """A query with diacritics is scored on words (cut by the index's own vocabulary), not loose syllables."""
+    idx = LexicalIndex.build(["Cán bộ còn thiếu kỹ năng giao tiếp với nhân dân.",
+                              "Tiếp nhận đơn của công dân, giao cho cán bộ xử lý.",
+                              "Thực hiện Chỉ thị số 33/CT-TTg của Thủ tướng."])
+    words = idx._fields["words"].vocab_dict
+    assert {"cán_bộ", "kỹ_năng", "giao_tiếp", "nhân_dân"} <= set(words)
+    assert idx.query_words("kỹ năng giao tiếp của cán bộ") == ["kỹ_năng", "giao_tiếp", "cán_bộ"]
+    assert idx.search("kỹ năng giao tiếp", k=1)[0][0] == 0
+    assert idx.search("Chỉ thị 33/CT-TTg", k=1)[0][0] == 2        # document numbers are in the words field too
+    assert idx.search("ky nang giao tiep", k=1)[0][0] == 0         # unaccented: the syllable fields
+
+
+def test_words_field_roundtrip_and_version(tmp_path):
+    from index.lexical import LEXICAL_VERSION
+
+    idx = LexicalIndex.build(PASSAGES)
+    idx.save(tmp_path / "bm25")
+    assert sorted(p.name for p in (tmp_path / "bm25").iterdir()) == ["accented", "stripped", "words"]
+    loaded = LexicalIndex.load(tmp_path / "bm25", size=len(PASSAGES))
+    assert loaded.search("hòa giải ở cơ sở", k=2) == idx.search("hòa giải ở cơ sở", k=2)
+    assert LEXICAL_VERSION == "4"
+
+
+def test_segmentation_cache_is_reused_and_filled(monkeypatch):
+    """A passage segmented by an earlier build is not segmented again (an unchanged corpus stays fast)."""
+    import index.words as words
+    from index.words import text_key
+
+    texts = ["Tổ hòa giải ở cơ sở hòa giải thành 12 vụ việc.", "Cán bộ tiếp công dân định kỳ."]
+    cache = {text_key(texts[0]): ["tổ_hòa_giải", "12"]}
+    calls = []
+    real = words.segment_passage
+    monkeypatch.setattr(words, "segment_passage", lambda text, stop: calls.append(text) or real(text, stop))
+    idx = LexicalIndex.build(texts, segmented=cache)
+    assert calls == [texts[1]] and text_key(texts[1]) in cache
+    assert "tổ_hòa_giải" in idx._fields["words"].vocab_dict

@@ -227,3 +227,32 @@ def test_registry_of_an_older_format_is_refused_then_rewritten_by_index(tmp_path
     assert report.chunks_embedded == 0                                        # the registry read again
     assert load_registry(settings).get("75/2015/QH13").title == "Mặt trận Tổ quốc Việt Nam"
     assert json.loads(path.read_text(encoding="utf-8"))["format"] == FORMAT_VERSION
+
+
+def test_variant_ids_are_aliases_of_one_record(registry):
+    """11-QĐi/TW (seed 004) is the same Quy định as 11-QĐ/TW: one record, the variant noted, found by either id."""
+    rec = registry.get("11-QĐi/TW")
+    assert rec is registry.get("11-QĐ/TW") and rec.id == "11-QĐ/TW" and rec.aliases == ("11-QĐi/TW",)
+    assert "11-QĐi/TW" not in registry.records() and "11-QĐi/TW" in registry
+    assert {m.id for m in rec.mentions} == {"11-QĐ/TW", "11-QĐi/TW"} and not rec.conflicts
+    assert registry.get("14/2014/TTLT/BTC-BTP").id == "14/2014/TTLT-BTC-BTP"
+    assert registry.get("02/TTLT/BTC-MTTW").id == "02/2002/TTLT/BTC-MTTW"    # no year, same date
+    # an undated id of another year, and ids one year apart, stay separate documents
+    assert registry.get("26/CT-TTg").id != registry.get("26/2001/CT-TTg").id
+    assert registry.get("04/2014/NĐ-CP").id == "04/2014/NĐ-CP"
+
+
+def test_cited_title_is_what_the_mentions_agree_on(registry):
+    """Seed 003 line 61 runs 11-QĐ/TW's title into the ward's report; the title is the wording others share."""
+    rec = registry.get("11-QĐ/TW")
+    assert rec.title.endswith("xử lý những phản ánh, kiến nghị của dân")
+    assert "đã đạt được" not in rec.citation and "Bí thư Đảng ủy" not in rec.citation
+    assert registry.get("47/KH-UBND@huyện Tứ Kỳ").title.endswith("trên địa bàn huyện Tứ Kỳ")
+
+
+def test_effective_date_and_governing_family(registry):
+    assert registry.get("10/2022/QH15").effective == "2023-07-01"
+    assert registry.get("33/CT-TTg").effective is None          # only cited: the corpus does not say
+    assert registry.governing_family("64/2014/NĐ-CP") == ("42/2013/QH13", "64/2014/NĐ-CP")
+    assert registry.governing_family("35/2013/QH13") == ("35/2013/QH13", "15/2014/NĐ-CP")
+    assert registry.governing_family("33/CT-TTg") == ()
