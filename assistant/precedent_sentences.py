@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal, Sequence
+from typing import Callable, Literal, Sequence
 
 from index.schema import Chunk
 from index.sentences import split_sentences
 
 __all__ = ["PrecedentSentence", "Role", "section_sentences", "is_whole_sentence", "strip_enumerator",
-           "looks_like_topic_label"]
+           "looks_like_topic_label", "corpus_sentences"]
 
 Role = Literal["body", "heading", "broken"]
 MIN_OVERLAP = 12            # characters two pieces of one block must share to be merged
@@ -57,7 +57,7 @@ class PrecedentSentence:
 
     Args:
         text: the sentence, list mark removed, final ``;`` written as ``.``.
-        chunk: the chunk it starts in (the passage that is cited for it).
+        chunk: the chunk holding it (the passage that is cited for it).
         role: ``body`` (a whole sentence), ``heading`` or ``broken`` (never drafted).
         position: its index among the section's sentences.
     """
@@ -66,6 +66,12 @@ class PrecedentSentence:
     chunk: Chunk
     role: Role
     position: int
+    chunks: tuple[Chunk, ...] = ()
+
+    @property
+    def holding(self) -> tuple[Chunk, ...]:
+        """Every chunk holding part of the sentence (a sentence may straddle two window pieces)."""
+        return self.chunks or (self.chunk,)
 
 
 def strip_enumerator(text: str) -> str:
@@ -92,10 +98,10 @@ def _merge_overlap(left: str, right: str) -> str | None:
     return None
 
 
-def _paragraphs(chunks: Sequence[Chunk]) -> list[tuple[str, Chunk]]:
-    """The section's paragraphs in reading order, window pieces merged, each with the chunk it starts in."""
+def _paragraphs(chunks: Sequence[Chunk]) -> list[tuple[str, list[Chunk]]]:
+    """The section's paragraphs in reading order, window pieces merged, each with the chunks it spans."""
     ordered = sorted(chunks, key=lambda c: (c.line_start, c.line_end))
-    paras: list[tuple[str, Chunk, int]] = []   # text, chunk, line the paragraph ends on
+    paras: list[tuple[str, list[Chunk], int]] = []   # text, chunks, line the paragraph ends on
     for chunk in ordered:
         for part in chunk.text.split("\n"):
             part = part.strip()
@@ -104,24 +110,41 @@ def _paragraphs(chunks: Sequence[Chunk]) -> list[tuple[str, Chunk]]:
             if paras and paras[-1][2] >= chunk.line_start:
                 merged = _merge_overlap(paras[-1][0], part)
                 if merged is not None:
-                    paras[-1] = (merged, paras[-1][1], chunk.line_end)
+                    paras[-1] = (merged, [*paras[-1][1], chunk], chunk.line_end)
                     continue
                 if part in paras[-1][0]:
                     continue  # a piece wholly inside the previous one
-            paras.append((part, chunk, chunk.line_end))
+            paras.append((part, [chunk], chunk.line_end))
     return [(t, c) for t, c, _ in paras]
 
 
-def _joined(paras: list[tuple[str, Chunk]]) -> list[tuple[str, Chunk]]:
+def _joined(paras: list[tuple[str, list[Chunk]]]) -> list[tuple[str, list[Chunk]]]:
     """Paragraphs broken mid-sentence (the next starts in lower case) joined back together."""
-    out: list[tuple[str, Chunk]] = []
-    for text, chunk in paras:
+    out: list[tuple[str, list[Chunk]]] = []
+    for text, chunks in paras:
         first = next((c for c in text if c.isalpha()), "")
         if out and first.islower() and not _ends_sentence(out[-1][0]):
-            out[-1] = (f"{out[-1][0]} {text}", out[-1][1])
+            out[-1] = (f"{out[-1][0]} {text}", [*out[-1][1], *chunks])
         else:
-            out.append((text, chunk))
+            out.append((text, chunks))
     return out
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _holding_chunks(sentence: str, chunks: list[Chunk]) -> tuple[Chunk, ...]:
+    """The chunk that holds the whole sentence, or the pieces that hold it between them."""
+    flat = _flat(sentence)
+    texts = [_flat(c.text) for c in chunks]
+    for chunk, text in zip(chunks, texts):
+        if flat in text:
+            return (chunk,)
+    step = 40
+    pieces = [flat[i:i + step] for i in range(0, max(1, len(flat) - step + 1), step)] or [flat]
+    holding = [c for c, text in zip(chunks, texts) if any(p in text for p in pieces)]
+    return tuple(holding) or (chunks[0],)
 
 
 def _is_heading_line(text: str) -> bool:
@@ -171,7 +194,7 @@ def section_sentences(chunks: Sequence[Chunk]) -> list[PrecedentSentence]:
     out: list[PrecedentSentence] = []
     own_headings = {h.strip().casefold() for c in chunks for h in c.section_path}
     closing = False
-    for paragraph, chunk in _joined(_paragraphs(chunks)):
+    for paragraph, members in _joined(_paragraphs(chunks)):
         if paragraph.strip().strip("*").strip().casefold() in own_headings:
             continue  # the section's own heading repeated in its body
         closing = closing or bool(_CLOSING.match(paragraph.strip()))
@@ -179,7 +202,27 @@ def section_sentences(chunks: Sequence[Chunk]) -> list[PrecedentSentence]:
         for i, span in enumerate(spans):
             text = strip_enumerator(span.text.strip())
             role = "broken" if closing else _role(text, i == len(spans) - 1, len(spans) == 1)
-            if role == "body" and text.rstrip(_CLOSERS).endswith(";"):
-                text = re.sub(r";(\s*[" + re.escape(_CLOSERS) + r"]*)$", r".\1", text)
-            out.append(PrecedentSentence(text, chunk, role, len(out)))
+            if role == "body":
+                # a list item's ";" and a list trailing off ("…", "...") end the draft sentence with a stop
+                text = re.sub(r"(?:;|\.{2,}|…)(\s*[" + re.escape(_CLOSERS) + r"]*)$", r".\1", text)
+            holding = _holding_chunks(span.text, members)
+            out.append(PrecedentSentence(text, holding[0], role, len(out), holding))
+    return out
+
+
+def corpus_sentences(chunks: Sequence[Chunk], unit_key: Callable[[Chunk], str | None]) -> list[tuple[str, str]]:
+    """(unit key, sentence) for every whole body sentence of the report sections in ``chunks``.
+
+    What the cross-unit recurrence test and the learned fact patterns read: every report
+    (not governing text) of the index, section by section.
+    """
+    sections: dict[tuple[str, tuple[str, ...]], list[Chunk]] = {}
+    for c in chunks:
+        if c.meta.get("is_governing") or not c.section_path:
+            continue
+        sections.setdefault((c.doc_id, tuple(c.section_path)), []).append(c)
+    out: list[tuple[str, str]] = []
+    for members in sections.values():
+        key = unit_key(members[0]) or members[0].doc_id
+        out.extend((key, s.text) for s in section_sentences(members) if s.role == "body")
     return out
