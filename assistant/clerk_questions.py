@@ -71,6 +71,8 @@ def is_question(text: str) -> bool:
 
 
 def _clean_phrase(text: str, max_words: int = 12) -> str:
+    # a placeholder goes with the small words that led to it ("dọc [tên đường] của [tên thôn]")
+    text = re.sub(r"(?:\s+(?:dọc|của|tại|ở|thuộc|trên|tuyến|với|và|các|là))*\s*\[[^\[\]]*\]", " ", text)
     text = PLACEHOLDER_RE.sub(" ", text)
     text = _NUMBER.sub(" ", text)
     text = re.sub(r"(?<!\w)(?:đã|được|đều|cũng|luôn)(?!\w)", " ", text)

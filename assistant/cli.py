@@ -311,7 +311,7 @@ def draft_command(
 
 @app.command("eval")
 def eval_command(
-    suite: str = typer.Option("all", "--suite", help="retrieval | lookup | drafting | compare | all"),
+    suite: str = typer.Option("all", "--suite", help="retrieval | lookup | drafting | unit_drafting | compare | all"),
     quick: bool = typer.Option(False, "--quick", help="Tập con cho CI, kiểm tra ngưỡng / CI subset, checks the floors"),
     json_out: bool = typer.Option(False, "--json", help="In mọi số liệu dạng JSON / print all figures as JSON"),
     out: Optional[Path] = typer.Option(None, "--out", help="Thư mục báo cáo / report folder [reports/eval-<time>]"),

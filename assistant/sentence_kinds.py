@@ -98,7 +98,7 @@ _EVENT = _rx(
     r"được\s+tổ\s+chức\s+(?:vào|tại|thành\s+công)",
 )
 _OUTCOME = _rx(
-    r"không\s+(?:có|để|xảy\s+ra|phát\s+sinh)\s+[^.;]{0,60}?(?:tồn\s+đọng|vi\s+phạm|điểm\s+nóng|vượt\s+cấp|"
+    r"không\s+(?:có|xảy\s+ra|phát\s+sinh)\s+[^.;]{0,60}?(?:tồn\s+đọng|vi\s+phạm|điểm\s+nóng|vượt\s+cấp|"
     r"khiếu\s+kiện|kéo\s+dài|sai\s+phạm|bị\s+xử\s+lý|suy\s+thoái|tai\s+nạn|tội\s+phạm|phức\s+tạp)",
     r"(?:đều|100\s*%)\s+(?:[^.;]{0,30}?\s+)?(?:đã\s+)?được\s+(?:xem\s+xét\s+)?giải\s+quyết",
     r"được\s+xem\s+xét\s+giải\s+quyết", r"giải\s+quyết\s+(?:xong|dứt\s+điểm|thành)", r"hòa\s+giải\s+thành",
@@ -109,6 +109,14 @@ _OUTCOME = _rx(
     r"đời\s+sống[^.;]{0,40}?(?:ổn\s+định|cải\s+thiện|nâng\s+(?:cao|lên))",
     r"tồn\s+đọng\s+kéo\s+dài", r"còn\s+tồn\s+(?:tại|đọng)", r"về\s+đích", r"kết\s+quả\s*:",
 )
+# "không để tồn đọng": an aim when the sentence sets a task, a result when it reports one.
+_AIM = _rx(
+    r"không\s+để\s+(?:xảy\s+ra\s+|phát\s+sinh\s+)?[^.;]{0,60}?(?:tồn\s+đọng|vi\s+phạm|điểm\s+nóng|vượt\s+cấp|"
+    r"khiếu\s+kiện|kéo\s+dài|sai\s+phạm|phức\s+tạp)",
+)
+_TASK_OPENING = re.compile(
+    r"^\s*(?:Tiếp\s+tục|Tăng\s+cường|Đẩy\s+mạnh|Tập\s+trung|Nâng\s+cao|Thực\s+hiện|Triển\s+khai|Chỉ\s+đạo|"
+    r"Phát\s+huy|Chủ\s+động|Quan\s+tâm|Kịp\s+thời|Phối\s+hợp|Xây\s+dựng|Duy\s+trì|Phấn\s+đấu|Làm\s+tốt|Tổ\s+chức\s+tốt)\b")
 _TRAIT = _rx(
     r"là\s+(?:một\s+)?(?:xã|phường|thị\s+trấn)\s+(?:miền|vùng|có|nằm|thuần|ven|đồng|trung|nghèo|đặc|loại|thuộc)",
     r"(?:xã|phường|thị\s+trấn)\s+(?:loại\s+(?:I|II|III|1|2|3)|miền\s+núi|vùng\s+cao|đặc\s+biệt\s+khó\s+khăn)",
@@ -128,7 +136,7 @@ _REPORTED_EVENT = _rx(
     r"ban\s+hành\s+(?:Kế\s+hoạch|Quyết\s+định|Chỉ\s+thị|Nghị\s+quyết|Thông\s+báo|Quy\s+chế)\s+(?:số|về)",
     r"tổ\s+chức(?:\s*,\s*thực\s+hiện)?\s+(?:thành\s+công\s+)?(?:các\s+|\d+\s+)?(?:họp\s+dân|họp\s+cử\s+tri|hội\s+nghị|hội\s+thi|cuộc\s+(?:họp|thi|bầu\s+cử|đối\s+thoại|"
     r"tiếp\s+xúc)|buổi|lớp|đợt|diễn\s+đàn|đối\s+thoại|tiếp\s+xúc|lễ|hội\s+diễn|giải)",
-    r"[Mm]ô\s+hình(?=\s*[“\"])", r"[Mm]ô\s+hình(?=\s+[A-ZĐ])",
+    r"[Mm]ô\s+hình(?=\s*[“\"])", r"[Mm]ô\s+hình(?=\s+(?-i:[A-ZĐ]))",
 )
 _LOCAL_ISSUER = re.compile(
     r"(?:Tỉnh|Huyện|Thị|Thành)\s*(?:ủy|uỷ)|UBND\s+(?:tỉnh|huyện|thị\s+xã|thành\s+phố|quận)|"
@@ -256,6 +264,8 @@ def classify_sentence(text: str, recurs: int = 0, own_names: Iterable[str] = (),
     if report:
         signals += _matches(_REPORTED_EVENT, "event", plain)
     signals += _matches(_OUTCOME, "outcome", plain)
+    if not _TASK_OPENING.match(text):
+        signals += _matches(_AIM, "outcome", plain)
     signals += _matches(_TRAIT, "trait", plain)
     signals.sort(key=lambda s: s.start)
     names = {s.name for s in signals}

@@ -180,8 +180,13 @@ def _has_figure(figure: str, text: str) -> bool:
 
 def score_draft(draft: Any, request: DraftingRequest, corpus: CorpusUnits, judge: Callable[[str, Sequence[str]], bool],
                 registry: dict[str, RegistryEntry]) -> dict[str, Any]:
-    """All drafting figures of one draft, and the details behind each failure."""
-    sentences = [CitedSentence(s.text, tuple(s.citations)) for s in draft.sentences]
+    """All drafting figures of one draft, and the details behind each failure.
+
+    A question to the clerk (a sentence wholly in brackets) states nothing, so it is not a claim
+    to cite and is left out of every figure here."""
+    from eval.metrics.unit_fact_fidelity import is_question
+
+    sentences = [CitedSentence(s.text, tuple(s.citations)) for s in draft.sentences if not is_question(s.text)]
     passages = {c.n: c.text for c in draft.citations}
     by_n = {c.n: c for c in draft.citations}
     recall = citation_recall(sentences, passages, judge)
