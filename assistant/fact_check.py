@@ -72,6 +72,7 @@ def contradictions(sentence: str, facts: ClerkFacts | str | None) -> list[Contra
     """Every contradiction between ``sentence`` and the clerk's ``facts`` (empty when none or no facts)."""
     if isinstance(facts, str) or facts is None:
         facts = parse_facts(facts)
+    sentence = re.sub(r"\s*\[\d+(?:\s*[,;]\s*\d+)*\]", "", sentence)   # citation marks are no figures
     if not facts or is_question(sentence):
         return []
     out: list[Contradiction] = []

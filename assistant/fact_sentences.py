@@ -11,7 +11,7 @@ statement ("không có đơn tố cáo") joins the sentence before it when it is
 Example:
     >>> facts = parse_facts("tiếp 31 lượt công dân; tiếp nhận 9 đơn; không có đơn tố cáo")
     >>> [s.text for s in write_fact_sentences(facts, UnitRef.parse("UBND xã Đại Đồng"), 2025)]
-    ['Trong năm 2025, UBND xã đã tiếp 31 lượt công dân.', 'UBND xã đã tiếp nhận 9 đơn; không có đơn tố cáo.']
+    ['Trong năm 2025, UBND xã Đại Đồng đã tiếp 31 lượt công dân.', 'Đã tiếp nhận 9 đơn; không có đơn tố cáo.']
 """
 
 from __future__ import annotations
@@ -150,7 +150,7 @@ def write_fact_sentences(facts: ClerkFacts | str | None, target: UnitRef, year: 
     """One sentence per statement of the clerk, in the clerk's order (see the module docstring)."""
     if isinstance(facts, str) or facts is None:
         facts = parse_facts(facts)
-    subject = f"UBND {target.level}"
+    subject = target.full      # named once, in the first sentence; the others follow on from it
     frame = patterns.frame.replace("{year}", str(year))
     out: list[tuple[list[str], list[int], list[int], str]] = []   # parts, statements, facts, measure
     for i, statement in enumerate(facts.statements):
@@ -164,8 +164,8 @@ def write_fact_sentences(facts: ClerkFacts | str | None, target: UnitRef, year: 
             out[-1][2].extend(statement.facts)
             continue
         lead = frame if not out else ""
-        if needs_subject and patterns.subject:
-            text = f"{lead}, {subject} {body}" if lead else f"{subject} {body}"
+        if lead and needs_subject and patterns.subject:
+            text = f"{lead}, {subject} {body}"
         else:
             text = f"{lead}, {body}" if lead else body
         out.append(([text], [i], list(statement.facts), next(iter(measures), "")))

@@ -63,6 +63,19 @@ def _words(text: str) -> list[str]:
     return [w for w in re.findall(r"\w+", fold(text)) if w not in _STOP]
 
 
+_LEVEL_TOKENS = {"xa", "phuong", "thi", "tran"}
+
+
+def _title_tokens(text: str) -> list[str]:
+    """Folded words of a title; "xã", "phường", "thị trấn" are one token (adaptation swaps them)."""
+    out: list[str] = []
+    for w in re.findall(r"\w+", fold(text)):
+        token = "LEVEL" if w in _LEVEL_TOKENS else w
+        if not (token == "LEVEL" and out and out[-1] == "LEVEL" and w == "tran"):
+            out.append(token)
+    return out
+
+
 class LegalBasis:
     """Checks and updates the references of draft sentences against the registry.
 
@@ -135,11 +148,18 @@ class LegalBasis:
         m = re.match(r"\s*,?\s*(?:về|quy định về)\s+(?:việc\s+)?[“\"]?", text[start:], re.I)
         if not m:
             return start
-        want = re.findall(r"\w+", fold(title))
+        want = _title_tokens(title)
         pos = start + m.end()
         matched = 0
+        previous = ""
         for w in re.finditer(r"\w+", text[pos:]):
-            if matched >= len(want) or fold(w.group()) != want[matched]:
+            token = _title_tokens(w.group())[0] if _title_tokens(w.group()) else ""
+            if previous == "thi" and fold(w.group()) == "tran":      # "thị trấn" read as one level word
+                end = pos + w.end()
+                previous = "tran"
+                continue
+            previous = fold(w.group())
+            if matched >= len(want) or token != want[matched]:
                 break
             matched += 1
             end = pos + w.end()

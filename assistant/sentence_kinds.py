@@ -91,7 +91,7 @@ _EVENT = _rx(
     r"hoà\s+giải|trả\s+lời|đối\s+thoại|tiếp\s+xúc|khánh\s+thành|khởi\s+công|hỗ\s+trợ|tặng|xây\s+dựng\s+được|"
     r"kiện\s+toàn|sáp\s+nhập|tham\s+gia\s+ý\s+kiến\s+vào|"
     r"giao\s+cho|cử|mở|được\s+công\s+nhận|được\s+tặng|được\s+khen)",
-    r"tổ\s+chức\s+thành\s+công", r"bầu\s+được", r"vận\s+động\s+được", r"tiếp\s+nhận\s+(?:và\s+\w+\s+)?\d",
+    r"đến\s+nay\s+(?:đã|có)", r"tổ\s+chức\s+thành\s+công", r"bầu\s+được", r"vận\s+động\s+được", r"tiếp\s+nhận\s+(?:và\s+\w+\s+)?\d",
     r"đã\s+ban\s+hành\s+(?:Kế\s+hoạch|Quyết\s+định|Chỉ\s+thị|Nghị\s+quyết|Thông\s+báo|Quy\s+chế)\s+(?:số|về)",
     r"đã\s+ban\s+hành\s+(?:kế\s+hoạch|quyết\s+định)\s+(?:tự\s+)?(?:kiểm\s+tra|tổ\s+chức|thành\s+lập)",
     r"qua\s+kiểm\s+tra", r"(?:hội\s+thi|cuộc\s+thi|hội\s+nghị|cuộc\s+bầu\s+cử)[^.;]{0,60}?(?:đạt|kết\s+quả\s*:)",

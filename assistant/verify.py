@@ -320,11 +320,18 @@ def verify_draft(
         if best < scorer.config.threshold and len(cited) > 1:
             # ALCE: a sentence is supported by the union of its cited passages (a swapped legal
             # basis is supported by the precedent's wording together with the governing text)
-            union_names = [name for n in cited for name in _citation_names(by_n[n])]
-            union_score = scorer.score(sent.text, "\n".join(by_n[n].text for n in cited), target_names,
-                                       union_names, allowed)
-            union = union_score >= scorer.config.threshold
-            best = max(best, union_score)
+            def union_score(numbers: Sequence[int]) -> float:
+                names = [name for n in numbers for name in _citation_names(by_n[n])]
+                return scorer.score(sent.text, "\n".join(by_n[n].text for n in numbers), target_names, names, allowed)
+
+            whole = union_score(cited)
+            union = whole >= scorer.config.threshold
+            best = max(best, whole)
+            if union:   # keep only the passages the union needs (ALCE precision)
+                for n in list(cited):
+                    rest = [m for m in cited if m != n]
+                    if rest and union_score(rest) >= scorer.config.threshold:
+                        cited = rest
         if best < scorer.config.threshold:
             others = {c.n: score(sent.text, c) for c in citations if c.n not in scores}
             if others:
