@@ -83,7 +83,8 @@ def unit_profile(target: UnitRef, own_texts: Iterable[str] = ()) -> UnitProfile:
             counts[word] += len(re.findall(pattern, text, re.I))
     fitting = [w for w, n in counts.most_common() if n and ((w in URBAN) == (level != "xã"))]
     if fitting:
-        word = "bản" if fitting[0] == "bản" else fitting[0]
+        # a commune that writes "thôn bản" at all is a mountain commune: keep its "bản"
+        word = "bản" if counts["bản"] and level == "xã" else fitting[0]
         return UnitProfile(level, word, _HEADS[word], "own documents")
     word = _DEFAULT[level]
     return UnitProfile(level, word, _HEADS[word], "request")

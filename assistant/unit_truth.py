@@ -263,8 +263,9 @@ def compose(items: Sequence[DraftItem], facts: Sequence[DraftItem], limit: int, 
                 questions[key] = item
         else:
             statements.append(item)
+    # the unit's own wording first, then what most precedents say
     ranked_q = sorted(questions.values(), key=lambda i: (-i.support, i.rank, i.position))
-    ranked_s = sorted(statements, key=lambda i: (-i.support, i.rank, i.position))
+    ranked_s = sorted(statements, key=lambda i: (i.origin != "own_unit", -i.support, i.rank, i.position))
     n_questions = min(len(ranked_q), max(max_questions, limit - len(ranked_s)))
     keep = ranked_s[: max(0, limit - n_questions)] + ranked_q[:n_questions]
     seen: set[str] = set()
