@@ -32,8 +32,9 @@ def _fold(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).split()).casefold()
 
 
-def contradictions(sentence: str, facts: Sequence[ExpectedFact]) -> list[str]:
-    """The phrases of ``sentence`` that contradict ``facts`` (empty: none)."""
+def contradictions(sentence: str, facts: Sequence[ExpectedFact], given: str = "") -> list[str]:
+    """The phrases of ``sentence`` that contradict ``facts`` (empty: none); a figure written in the clerk's
+    ``given`` text is never a contradiction."""
     text = _fold(re.sub(r"\[\d+(?:\s*[,;]\s*\d+)*\]", " ", sentence))
     if re.fullmatch(r"\[[^\[\]]+\]", text.strip()):
         return []
@@ -46,7 +47,8 @@ def contradictions(sentence: str, facts: Sequence[ExpectedFact]) -> list[str]:
             counted.setdefault(_fold(f.unit), set()).add(f.value or "")
     for unit, values in counted.items():
         for m in re.finditer(rf"(?<![\w.,/])(\d+(?:[.,/]\d+)*)\s+(?:\S+\s+){{0,1}}?{re.escape(unit)}(?!\w)", text):
-            if m.group(1) not in values and not any(m.group(1) in v.split("/") for v in values):
+            written = re.search(rf"(?<![\w.,/]){re.escape(m.group(1))}(?![\w]|[.,/]\d)", given)
+            if m.group(1) not in values and not any(m.group(1) in v.split("/") for v in values) and not written:
                 found.append(m.group())
     for f in facts:
         what = _fold(f.what or "")

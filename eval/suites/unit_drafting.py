@@ -94,7 +94,7 @@ def judge_draft(draft: Any, request: UnitDraftingRequest, labels: Sequence[Sente
         reason = "a heading" if label == "heading" else broken_reason(s.text, headings)
         if reason:
             broken.append({"sentence": s.text, "reason": reason})
-        found = contradictions(s.text, request.expected_facts)
+        found = contradictions(s.text, request.expected_facts, request.facts or "")
         if found:
             contradicting.append({"sentence": s.text, "contradicts": found})
     covered = [f for f in request.expected_facts if fact_found(f, draft.text)]
