@@ -121,6 +121,14 @@ class ClerkFacts:
     statements: tuple[FactStatement, ...] = ()
 
     @property
+    def as_read(self) -> str:
+        """The clerk's text, and when a table or key–value lines were rewritten, the statements as read."""
+        read = "; ".join(s.text for s in self.statements)
+        if not read or re.sub(r"\W+", " ", read).strip() in re.sub(r"\W+", " ", self.text):
+            return self.text.strip()
+        return f"{self.text.strip()}\n(đọc là: {read})"
+
+    @property
     def counts(self) -> tuple[str, ...]:
         """The figures as written (what a draft may state)."""
         return tuple(dict.fromkeys(f.count for f in self.facts if f.count and f.count != "0"))
@@ -252,11 +260,17 @@ def _kv_clause(line: str) -> str | None:
         return f"{body} {count}" if count != "0" else f"không có {body}"
     if count == "0":
         return f"không có {measure_words} {rest}".strip()
+    past = re.match(r"(?:đã|được)\s+", rest, re.I)
+    if past:                                   # "Số đơn đã giải quyết: 6" → "đã giải quyết 6 đơn"
+        rest = rest[past.end():]
     words = rest.split()
     verb = next((v for v in (" ".join(words[:2]).lower(), (words[0].lower() if words else ""))
                  if v in _ACTIONS), None)
     if verb and measure_of(measure_words)[0] not in _OCCASIONS:
-        return f"{rest[:len(verb)]} {count} {measure_words} {rest[len(verb):].strip()}".strip()
+        lead = "đã " if past else ""
+        return f"{lead}{rest[:len(verb)]} {count} {measure_words} {rest[len(verb):].strip()}".strip()
+    if past:
+        rest = f"{past.group().strip()} {rest}"
     return f"{count} {measure_words} {rest}".strip()
 
 

@@ -217,8 +217,11 @@ def question_for(sentence: str, adapted: str | None = None, decision: KindDecisi
     elif "local_document" in reasons:
         from assistant.adapt import directive_spans
 
-        titles = [getattr(ref, "title", None) for _, _, ref in directive_spans(sentence) if ref is not None]
-        about = next((" ".join(t.split()[:10]) for t in titles if t), "")
+        from assistant.sentence_kinds import _LOCAL_ISSUER
+
+        titles = [getattr(ref, "title", None) for _, _, ref in directive_spans(sentence) if ref is not None
+                  and (getattr(ref, "is_local", False) or _LOCAL_ISSUER.search(getattr(ref, "issuer", None) or ""))]
+        about = next((" ".join(re.split(r"[,;]", t)[0].split()[:12]) for t in titles if t), "")
         body = (f"Văn bản của tỉnh, huyện đơn vị đang thực hiện về {about} (số, ngày, trích yếu)?" if about
                 else "Văn bản của tỉnh, huyện đơn vị đang thực hiện về nội dung này (số, ngày, trích yếu)?")
         topic = "local_document"

@@ -1,21 +1,27 @@
-"""Grounded drafting: a section (or a whole report) for the clerk's unit, every sentence cited.
+"""Grounded drafting: a section (or a whole report) true of the clerk's unit, every sentence cited.
 
 The default drafter is extractive, because no small local model drafts acceptably
 (``DEPENDENCIES.md``). For a requested section it:
 
 1. retrieves precedent passages, preferring chunks whose section path matches the
-   request (``rapidfuzz`` on heading wording), and takes the whole matching section
-   of the best few precedent documents;
-2. splits them into sentences (``index.sentences``);
-3. groups near-duplicate sentences across precedents and keeps the representative
-   with the fewest local facts (ties: the better-ranked precedent);
-4. orders the groups the way precedents order that section (mean relative position);
-5. adapts each sentence to the target unit and year (``assistant.adapt``), cites its
-   source(s) ``[n]``, and verifies the result (``assistant.verify``).
+   request (``rapidfuzz`` on heading wording), the unit's own earlier documents first
+   (``assistant.own_unit``), and takes the whole matching section of the best few;
+2. rebuilds their whole sentences across chunk windows (``assistant.precedent_sentences``);
+3. decides each sentence's kind (``assistant.sentence_kinds``): a formula true of any unit,
+   or a fact of the unit that wrote it;
+4. groups near-duplicate sentences across precedents and keeps one representative
+   (the unit's own wording first, then the one with the fewest local facts);
+5. adapts it to the target unit and year (``assistant.adapt``), and judges it
+   (``assistant.unit_truth``): a formula stays (vocabulary fitted, legal basis in force),
+   another unit's fact becomes a question for the clerk, and the clerk's facts
+   (``assistant.clerk_facts``) are written in as sentences of their own
+   (``assistant.fact_sentences``), cited to the clerk;
+6. orders the section the way precedents order it, cites every source ``[n]``, and
+   verifies the result (``assistant.verify``: support, leaks, contradictions with the facts).
 
-With ``use_llm`` the numbered, already-masked sources go to an OpenAI-compatible
-server (``assistant.llm``); the reply is verified the same way, and an unreachable
-server falls back to the extractive draft with a warning.
+With ``use_llm`` the chosen formulas go to an OpenAI-compatible server
+(``assistant.llm``); every sentence of its reply is judged by the same rules and verified
+the same way, and an unreachable server falls back to the extractive draft with a warning.
 
 Example:
     >>> req = DraftRequest(section="Công tác tiếp dân", unit="UBND xã Ngọc Kỳ", year=2024)
@@ -101,7 +107,7 @@ class DraftRequest:
         unit_level: "xã", "phường", "thị trấn" (taken from ``unit`` when it says so).
         parent_units: ("huyện Tứ Kỳ", "tỉnh Hải Dương") when known.
         kind: "báo cáo" or "kế hoạch".
-        facts: the clerk's own facts, the only allowed source of local figures.
+        facts: the clerk's own facts (text, key–value lines or a table), the only source of unit facts.
         scope: which precedents: "same_unit", "same_province" or "all".
         outline: draft the whole report skeleton.
         use_llm: let the configured OpenAI-compatible server write (verified the same way).
@@ -543,7 +549,7 @@ class SectionDrafter:
     def _cited(self, item: DraftItem, book: _CitationBook, request: DraftRequest, context: TruthContext) -> CitedSentence:
         book.basis.extend(c for c in item.basis if c not in book.basis)
         if item.origin == "clerk":
-            nums: tuple[int, ...] = (book.cite_clerk(context.facts.text, request.target, request.year, item.text),)
+            nums: tuple[int, ...] = (book.cite_clerk(context.facts.as_read, request.target, request.year, item.text),)
         elif item.sources:
             nums = tuple(dict.fromkeys(book.cite(chunk, quote) for chunk, quote in item.sources))
         else:

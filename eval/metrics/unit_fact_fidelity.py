@@ -52,9 +52,10 @@ def is_unit_fact_strict(sentence: str, allowed_figures: Collection[str] = ()) ->
     return bool(figures or _PLACEHOLDER.search(text) or _PLACE.search(plain) or _STRICT_WORDS.search(plain))
 
 
-def supported_by_facts(sentence: str, facts: str | None, allowed_figures: Collection[str] = ()) -> bool:
+def supported_by_facts(sentence: str, facts: str | None, allowed_figures: Collection[str] = (),
+                       unit: str = "") -> bool:
     """Every figure of the sentence is one the clerk gave, no placeholder is left, and its words
-    (beyond the report's frame) are the clerk's."""
+    (beyond the report's frame and the unit's own name) are the clerk's."""
     if not facts:
         return False
     text = _MARKER.sub(" ", sentence)
@@ -63,7 +64,8 @@ def supported_by_facts(sentence: str, facts: str | None, allowed_figures: Collec
     given = set(_FIGURE.findall(facts)) | set(allowed_figures)
     if any(f not in given for f in _FIGURE.findall(text)):
         return False
-    words = [w for w in re.findall(r"[^\W\d_]+", _fold(text)) if w not in FRAME_WORDS]
+    own = set(re.findall(r"[^\W\d_]+", _fold(unit)))
+    words = [w for w in re.findall(r"[^\W\d_]+", _fold(text)) if w not in FRAME_WORDS and w not in own]
     fact_words = set(re.findall(r"[^\W\d_]+", _fold(facts)))
     return bool(words) and sum(w in fact_words for w in words) / len(words) >= 0.7
 

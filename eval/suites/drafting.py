@@ -255,9 +255,12 @@ def aggregate(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     refs = sum(r["n_references"] for r in rows)
     sentences = sum(r["n_sentences"] for r in rows)
     slots = sum(r["n_slots"] for r in rows)
+    # a draft of questions only states nothing to cite: it does not count for citation recall/precision
+    # (an empty run still scores 0.0, so it cannot pass a floor)
+    cited = [r for r in rows if r["n_sentences"]] or rows
     return {
-        "citation_recall": mean(r["citation_recall"] for r in rows),
-        "citation_precision": mean(r["citation_precision"] for r in rows),
+        "citation_recall": mean(r["citation_recall"] for r in cited),
+        "citation_precision": mean(r["citation_precision"] for r in cited),
         "directive_accuracy": sum(r["n_references_ok"] for r in rows) / refs if refs else None,
         "leak_rate": sum(r["n_leaking"] for r in rows) / sentences if sentences else 0.0,
         "placeholder_coverage": sum(r["n_covered"] for r in rows) / slots if slots else None,

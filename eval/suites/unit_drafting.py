@@ -89,7 +89,7 @@ def judge_draft(draft: Any, request: UnitDraftingRequest, labels: Sequence[Sente
         candidates = [pair for n in s.citations for pair in by_source.get(sources.get(n, ""), [])]
         label = best_label(s.text, candidates) if candidates else None
         unit_fact = label == "unit_fact" if label in ("unit_fact", "formula") else is_unit_fact_strict(s.text, years)
-        judged.append(_Judged(s.text, unit_fact, supported_by_facts(s.text, request.facts, years),
+        judged.append(_Judged(s.text, unit_fact, supported_by_facts(s.text, request.facts, years, request.unit),
                               "label" if label in ("unit_fact", "formula") else "strict rule"))
         reason = "a heading" if label == "heading" else broken_reason(s.text, headings)
         if reason:
