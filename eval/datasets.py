@@ -81,8 +81,8 @@ class SupportPair:
 
 
 @dataclass(frozen=True)
-class DraftingRequest:
-    """A drafting request with its gold precedent documents and sections."""
+class _Request:
+    """What every drafting request names: the section, the unit, the year, the kind and the clerk's facts."""
 
     id: str
     section: str
@@ -92,6 +92,12 @@ class DraftingRequest:
     year: int
     kind: str
     facts: str | None
+
+
+@dataclass(frozen=True)
+class DraftingRequest(_Request):
+    """A drafting request with its gold precedent documents and sections."""
+
     gold_sources: tuple[str, ...]
     gold_sections: tuple[str, ...]
     split: str
@@ -113,18 +119,10 @@ class ExpectedFact:
 
 
 @dataclass(frozen=True)
-class UnitDraftingRequest:
+class UnitDraftingRequest(_Request):
     """A drafting request for a unit outside the corpus, with the facts its draft must state."""
 
-    id: str
-    section: str
-    unit: str
-    unit_level: str
-    parent_units: tuple[str, ...]
-    year: int
-    kind: str
     outline: bool
-    facts: str | None
     expected_facts: tuple[ExpectedFact, ...]
     split: str
 
