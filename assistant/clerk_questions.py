@@ -116,6 +116,16 @@ def _count_nouns(text: str) -> list[tuple[str, str, int]]:
     return out
 
 
+def _short_title(title: str, max_words: int = 12) -> str:
+    """A document title short enough for a question: cut at a comma before ``max_words`` when it runs on."""
+    title = re.split(r";", title.strip(" “”\"."))[0]
+    words = title.split()
+    if len(words) > max_words:
+        head = " ".join(words[:max_words])
+        title = head[: head.rfind(",")] if "," in head else head
+    return title[:1].lower() + title[1:] if title[1:2].islower() else title
+
+
 def question_for(sentence: str, adapted: str | None = None, decision: KindDecision | None = None,
                  hint: str | None = None) -> Question:
     """The question that stands in for a unit-fact sentence.
@@ -221,7 +231,7 @@ def question_for(sentence: str, adapted: str | None = None, decision: KindDecisi
 
         titles = [getattr(ref, "title", None) for _, _, ref in directive_spans(sentence) if ref is not None
                   and (getattr(ref, "is_local", False) or _LOCAL_ISSUER.search(getattr(ref, "issuer", None) or ""))]
-        about = next((" ".join(re.split(r"[,;]", t)[0].split()[:12]) for t in titles if t), "")
+        about = next((_short_title(t) for t in titles if t), "")
         body = (f"Văn bản của tỉnh, huyện đơn vị đang thực hiện về {about} (số, ngày, trích yếu)?" if about
                 else "Văn bản của tỉnh, huyện đơn vị đang thực hiện về nội dung này (số, ngày, trích yếu)?")
         topic = "local_document"

@@ -30,7 +30,10 @@ _PLACE = re.compile(r"(?<!\w)(?:thôn|xóm|bản|ấp|tổ dân phố|khu phố|
 _STRICT_WORDS = re.compile(
     r"(?<!\w)(?:đã|không có|không còn|không xảy ra|không phát sinh|100\s*%|đều được|xong|đạt|được công nhận|"
     r"tồn đọng|vi phạm|hội nghị|hội thi|đối thoại|tiếp xúc|bầu|khen thưởng|kết quả\s*:|trong năm|năm nay|"
-    r"diện tích|dân số|nhân khẩu|chủ yếu|miền núi|giữ vững|ổn định|mô hình|kiện toàn|tổ chức họp)(?!\w)", re.I)
+    r"diện tích|dân số|nhân khẩu|chủ yếu|miền núi|giữ vững|ổn định|mô hình|kiện toàn|tổ chức họp|tồn tại|"
+    r"bình quân|thu nhập|sản xuất nông nghiệp|cây trồng|dịch bệnh|ban hành kế hoạch|chương trình hành động|"
+    r"của tỉnh|của huyện|tỉnh ủy|tỉnh uỷ|huyện ủy|huyện uỷ)(?!\w)", re.I)
+_LOCAL_SYMBOL = re.compile(r"(?<!\w)\d+\s*-\s*[A-ZĐ]{2,4}\s*/\s*(?:TU|HU|ĐU)(?!\w)|/(?:QĐ|KH|CT|TB)-UBND(?!\w)")
 FRAME_WORDS = frozenset("trong năm ubnd ủy ban nhân dân xã phường thị trấn đã được của và với tại có".split())
 
 
@@ -49,7 +52,8 @@ def is_unit_fact_strict(sentence: str, allowed_figures: Collection[str] = ()) ->
     text = _MARKER.sub(" ", sentence)
     plain = strip_directive_references(text)
     figures = [f for f in _FIGURE.findall(plain) if f not in set(allowed_figures)]
-    return bool(figures or _PLACEHOLDER.search(text) or _PLACE.search(plain) or _STRICT_WORDS.search(plain))
+    return bool(figures or _PLACEHOLDER.search(text) or _PLACE.search(plain) or _STRICT_WORDS.search(plain)
+                or _LOCAL_SYMBOL.search(text))
 
 
 def supported_by_facts(sentence: str, facts: str | None, allowed_figures: Collection[str] = (),
