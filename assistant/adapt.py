@@ -382,6 +382,7 @@ def adapt_sentence(
     target_year: int,
     facts: Sequence[ClerkFact] = (),
     other_names: Iterable[str] = (),
+    own_places: bool = False,
 ) -> AdaptedSentence:
     """Rewrite one precedent sentence for ``target`` and ``target_year``.
 
@@ -393,6 +394,8 @@ def adapt_sentence(
         target_year: the clerk's reporting year.
         facts: the clerk's facts (``parse_clerk_facts``); the only source of figures.
         other_names: names of other units known in the corpus; each becomes a placeholder.
+        own_places: the sentence comes from the target unit's own document, so its villages,
+            streets and people are the target's own and stay as written.
 
     Returns:
         The ``AdaptedSentence``; ``text`` contains no figure the clerk did not give.
@@ -451,6 +454,8 @@ def adapt_sentence(
         plan.add(m.start(), m.end(), f"[tên {lv}]", "placeholder")
 
     sub_alt = "|".join(re.escape(k) for k in sorted(SUB_UNITS, key=len, reverse=True))
+    if own_places:
+        sub_alt = r"(?!x)x"   # matches nothing: the unit's own villages stay
     list_re = rf"(?<!\w)({sub_alt})(\s+(?:là|gồm|gồm có)\s*:?\s*|\s+)((?:{NAME}|\d+[A-Za-z]?)(?:\s*(?:,|và)\s*(?:{NAME}|\d+[A-Za-z]?))*)"
     for m in re.finditer(list_re, sentence):
         kind = m.group(1)
@@ -460,7 +465,7 @@ def adapt_sentence(
         else:
             plan.add(m.start(), m.end(), label, "placeholder")
     street_alt = "|".join(re.escape(k) for k in sorted(STREETS, key=len, reverse=True))
-    for m in re.finditer(rf"(?<!\w)({street_alt})\s+({NAME})", sentence):
+    for m in ([] if own_places else re.finditer(rf"(?<!\w)({street_alt})\s+({NAME})", sentence)):
         plan.add(m.start(), m.end(), f"[{STREETS[m.group(1)]}]", "placeholder")
 
     for name in sorted({n for n in other_names if n}, key=len, reverse=True):
@@ -470,7 +475,7 @@ def adapt_sentence(
             plan.add(m.start(), m.end(), "[tên đơn vị]", "placeholder")
 
     surname_alt = "|".join(SURNAMES)
-    for m in re.finditer(rf"(?<!\w)(?:{surname_alt})(?:\s+{CAP_WORD}){{1,3}}(?!\w)", sentence):
+    for m in ([] if own_places else re.finditer(rf"(?<!\w)(?:{surname_alt})(?:\s+{CAP_WORD}){{1,3}}(?!\w)", sentence)):
         if m.group() in NATIONAL_NAMES or any(m.group().startswith(n) for n in NATIONAL_NAMES):
             continue
         plan.add(m.start(), m.end(), "[họ và tên]", "placeholder")

@@ -100,7 +100,8 @@ class AppLogic:
         return draft_to_json(result)
 
     def export_docx(self, draft_json: dict[str, Any]) -> str:
-        """Write the draft as .docx inside the data folder (``exports/<random>/du-thao.docx``)."""
+        """Write the draft's submission copy as .docx inside the data folder (``exports/<random>/du-thao.docx``):
+        no quotations of other units; the review (quotes, sentence kinds) is the draft view itself."""
         from assistant.docx_export import export_docx_from_json
 
         out = self.exports_dir / uuid.uuid4().hex / "du-thao.docx"
@@ -436,7 +437,7 @@ def build_app(services: Services):
                     f_unit = gr.Textbox(label="Đơn vị", value="xã Ngọc Kỳ")
                     f_year = gr.Number(label="Năm báo cáo", value=2025, precision=0)
                     f_kind = gr.Dropdown(KINDS, value="báo cáo", label="Loại văn bản")
-                    f_facts = gr.Textbox(label="Số liệu của đơn vị (nếu có)", lines=3,
+                    f_facts = gr.Textbox(label="Số liệu của đơn vị (nếu có): câu văn, hoặc mỗi dòng «nội dung: số»", lines=3,
                                          placeholder="Tiếp 25 lượt công dân; nhận 7 đơn; giải quyết 6 đơn")
                     f_strict = gr.Checkbox(label="Chế độ chặt (bỏ câu chưa đủ căn cứ)")
                     f_outline = gr.Checkbox(label="Soạn cả báo cáo theo đề cương")

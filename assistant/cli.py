@@ -242,6 +242,24 @@ def check_command(
 # --- draft ---------------------------------------------------------------
 
 
+def _facts_text(value: str | None) -> str | None:
+    """``--facts`` is the clerk's text or the path of a file holding it; a long text is never a path."""
+    if not value or "\n" in value:
+        return value
+    try:
+        path = Path(value)
+        if not path.is_file():
+            return value
+    except (OSError, ValueError):   # too long, or not a possible file name: it is the text itself
+        return value
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        from assistant.errors import InvalidRequestError
+
+        raise InvalidRequestError(f"Không đọc được tệp số liệu {path}: {exc} / cannot read the facts file") from exc
+
+
 @app.command("draft")
 def draft_command(
     section: str = typer.Option("", "--section", help="Mục cần soạn / section to draft"),
@@ -254,7 +272,10 @@ def draft_command(
     outline: bool = typer.Option(False, "--outline", help="Soạn cả báo cáo theo đề cương / whole report"),
     llm: bool = typer.Option(False, "--llm", help="Dùng máy chủ LLM đã cấu hình / use the configured LLM server"),
     strict: bool = typer.Option(False, "--strict", help="Bỏ câu không có nguồn ủng hộ / remove unsupported sentences"),
-    docx_out: Optional[Path] = typer.Option(None, "--docx", help="Ghi tệp Word / write a .docx file"),
+    docx_out: Optional[Path] = typer.Option(None, "--docx", help="Bản nộp (.docx, không trích dẫn đơn vị khác) / "
+                                            "submission .docx"),
+    review_docx: Optional[Path] = typer.Option(None, "--review-docx", help="Bản rà soát (.docx: trích dẫn, loại câu) / "
+                                               "review .docx with quotes and sentence kinds"),
     json_out: bool = typer.Option(False, "--json", help="In JSON / print JSON"),
     data_dir: Optional[Path] = DataDir,
 ) -> None:
@@ -264,18 +285,19 @@ def draft_command(
         from assistant.draft import DraftRequest, draft_report, draft_section, draft_to_json
         from index.registry import load_registry
 
-        fact_text = facts
-        if facts and len(facts) < 260 and Path(facts).is_file():
-            fact_text = Path(facts).read_text(encoding="utf-8")
+        fact_text = _facts_text(facts)
         settings = load_settings(data_dir)
         request = DraftRequest(section=section, unit=unit, year=year, kind=kind, facts=fact_text,
                                parent_units=tuple(parent), scope=scope, outline=outline, use_llm=llm, strict=strict)
         fn = draft_report if outline else draft_section
         result = fn(request, settings, registry=load_registry(settings))
-        if docx_out is not None:
+        if docx_out is not None or review_docx is not None:
             from assistant.docx_export import export_docx
 
-            export_docx(result, docx_out)
+            if docx_out is not None:
+                export_docx(result, docx_out)
+            if review_docx is not None:
+                export_docx(result, review_docx, review=True)
         if json_out:
             print_json(draft_to_json(result))
             return
@@ -284,15 +306,22 @@ def draft_command(
             typer.secho("\nNguồn / sources:", bold=True)
             for c in result.citations:
                 page = f"{c.page}, " if c.page else ""
-                typer.echo(f"  [{c.n}] {c.source} § {c.section} ({page}dòng {c.line_start}-{c.line_end})")
+                where = f" § {c.section} ({page}dòng {c.line_start}-{c.line_end})" if c.section else ""
+                typer.echo(f"  [{c.n}] {c.source}{where}")
+        kinds = {"precedent": "công thức", "own_unit": "văn bản của đơn vị", "clerk": "số liệu của đơn vị",
+                 "question": "câu hỏi cho cán bộ"}
+        typer.secho("\nLoại câu / sentence kinds:", bold=True)
+        for i, s in enumerate(result.sentences, start=1):
+            typer.echo(f"  {i}. {s.kind} · {kinds.get(s.origin, s.origin)}" + (f" ({', '.join(s.signals)})" if s.signals else ""))
         if result.placeholders:
             typer.secho("Cần điền / to fill: " + ", ".join(result.placeholders), fg=typer.colors.YELLOW)
         for w in result.warnings:
             typer.secho(f"! {w}", fg=typer.colors.YELLOW, err=True)
         if result.leaks:
             typer.secho("Lộ thông tin đơn vị khác / leaks: " + ", ".join(result.leaks), fg=typer.colors.RED, err=True)
-        if docx_out is not None:
-            typer.echo(f"Đã ghi / written: {docx_out}")
+        for out_path in (docx_out, review_docx):
+            if out_path is not None:
+                typer.echo(f"Đã ghi / written: {out_path}")
 
     run_guarded(body)
 
@@ -302,7 +331,7 @@ def draft_command(
 
 @app.command("eval")
 def eval_command(
-    suite: str = typer.Option("all", "--suite", help="retrieval | lookup | drafting | compare | all"),
+    suite: str = typer.Option("all", "--suite", help="retrieval | lookup | drafting | unit_drafting | compare | all"),
     quick: bool = typer.Option(False, "--quick", help="Tập con cho CI, kiểm tra ngưỡng / CI subset, checks the floors"),
     json_out: bool = typer.Option(False, "--json", help="In mọi số liệu dạng JSON / print all figures as JSON"),
     out: Optional[Path] = typer.Option(None, "--out", help="Thư mục báo cáo / report folder [reports/eval-<time>]"),

@@ -7,6 +7,16 @@ NGHĨA VIỆT NAM" and tiêu ngữ "Độc lập - Tự do - Hạnh phúc" on th
 date in italics; centred title and trích yếu; Roman-numbered headings; the closing
 block with ``Nơi nhận`` and the signature.
 
+Two exports of one draft:
+
+* the **submission** copy (default) is what the unit files: no citation marks, no footnotes,
+  nothing quoted from another unit; at the end, a short list of the documents consulted, by
+  title. Questions left for the clerk stay in brackets, to be answered before filing;
+* the **review** copy (``review=True``) keeps the evidence: a real footnote per citation quoting
+  the passage used, each sentence highlighted by its kind (formula, the clerk's facts, the unit's
+  own earlier document, question for the clerk) with a legend, and the notes (legal basis
+  updated, sentences left out) at the end.
+
 python-docx has no footnote API, so the footnotes part is written here: a
 ``/word/footnotes.xml`` part (separator and continuation separator, then one
 ``w:footnote`` per citation marker) related to the document part, and a
@@ -14,7 +24,8 @@ python-docx has no footnote API, so the footnotes part is written here: a
 source document and its section, then quotes the passage used.
 
 Example:
-    >>> export_docx(draft, Path("bao-cao.docx"))   # doctest: +SKIP
+    >>> export_docx(draft, Path("bao-cao.docx"))                      # doctest: +SKIP
+    >>> export_docx(draft, Path("bao-cao-ra-soat.docx"), review=True) # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -31,15 +42,21 @@ from assistant.errors import InvalidRequestError
 
 log = logging.getLogger(__name__)
 
-__all__ = ["export_docx", "export_docx_from_json", "FONT", "BODY_PT", "HEADER_PT"]
+__all__ = ["export_docx", "export_docx_from_json", "FONT", "BODY_PT", "HEADER_PT", "KIND_MARKS"]
 
 FONT = "Times New Roman"
 BODY_PT = 14
 HEADER_PT = 13
 FOOTNOTE_PT = 10
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-_MARKERS = re.compile(r"\s*((?:\[\d+\])+)")
 _ROMAN_HEADING = re.compile(r"^[IVX]+\.\s+\S")
+# Review copy: how each sentence's origin is shown (highlight colour, legend label).
+KIND_MARKS: dict[str, tuple[str | None, str]] = {
+    "precedent": (None, "công thức (đúng với mọi đơn vị), từ văn bản tham khảo"),
+    "clerk": ("BRIGHT_GREEN", "số liệu do đơn vị cung cấp"),
+    "own_unit": ("TURQUOISE", "từ văn bản trước đây của chính đơn vị"),
+    "question": ("YELLOW", "câu hỏi cho cán bộ: cần trả lời trước khi nộp"),
+}
 
 
 @dataclass(frozen=True)
@@ -48,6 +65,15 @@ class _Source:
     source: str
     section: str
     quote: str
+    title: str = ""
+    doc_id: str = ""
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    text: str
+    citations: tuple[int, ...]
+    origin: str = "precedent"
 
 
 @dataclass(frozen=True)
@@ -55,9 +81,14 @@ class _Doc:
     header: tuple[str, ...]
     title: str
     opening: tuple[str, ...]
-    sections: tuple[tuple[str, str], ...]   # (heading, paragraph text with [n] markers)
+    sections: tuple[tuple[str, tuple[_Sentence, ...]], ...]
     closing: tuple[str, ...]
     sources: dict[int, _Source]
+    notes: tuple[str, ...] = ()
+
+
+def _sentence(text: str, citations: Any, origin: str | None) -> _Sentence:
+    return _Sentence(text, tuple(int(n) for n in citations or ()), origin or "precedent")
 
 
 def _from_draft(draft: Draft) -> _Doc:
@@ -65,9 +96,12 @@ def _from_draft(draft: Draft) -> _Doc:
     if draft.header:
         header, title, closing = draft.header, draft.title or title, draft.closing or closing
         opening = tuple(draft.opening.split("\n")) if draft.opening else opening
-    sections = tuple((s.heading, s.text) for s in draft.sections) or ((draft.request.section, draft.text),)
-    sources = {c.n: _Source(c.n, c.source, c.section, c.quote or c.text) for c in draft.citations}
-    return _Doc(header, title, opening, sections, closing, sources)
+    sections = tuple((sec.heading, tuple(_sentence(s.text, s.citations, s.origin) for s in sec.sentences))
+                     for sec in draft.sections) or \
+        ((draft.request.section, tuple(_sentence(s.text, s.citations, s.origin) for s in draft.sentences)),)
+    sources = {c.n: _Source(c.n, c.source, c.section, c.quote or c.text, c.title, c.doc_id) for c in draft.citations}
+    notes = tuple(c.note for c in draft.legal_basis)
+    return _Doc(header, title, opening, sections, closing, sources, notes)
 
 
 def _from_json(payload: dict[str, Any]) -> _Doc:
@@ -82,17 +116,25 @@ def _from_json(payload: dict[str, Any]) -> _Doc:
         raise InvalidRequestError(f"Bản nháp JSON thiếu thông tin yêu cầu / draft JSON has no valid request: {exc}") from exc
     header, title, opening, closing = report_frame(request)
     sources = {int(c["n"]): _Source(int(c["n"]), c.get("source", ""), c.get("section", ""),
-                                    c.get("quote") or c.get("text", "")) for c in payload.get("citations", [])}
-    text = payload.get("text", "")
-    if not request.outline:
-        return _Doc(header, title, opening, ((request.section, text),), closing, sources)
-    sections: list[tuple[str, str]] = []
-    for line in text.split("\n"):
-        if _ROMAN_HEADING.match(line):
-            sections.append((line, ""))
-        elif sections and line.strip() and not line.startswith("Trên đây là") and not sections[-1][1]:
-            sections[-1] = (sections[-1][0], line)
-    return _Doc(header, title, opening, tuple(sections), closing, sources)
+                                    c.get("quote") or c.get("text", ""), c.get("title", ""), c.get("doc_id", ""))
+               for c in payload.get("citations", [])}
+    sentences = [_sentence(s.get("text", ""), s.get("citations"), s.get("origin"))
+                 for s in payload.get("sentences", []) if s.get("text")]
+    notes = tuple(c.get("note", "") for c in payload.get("legal_basis", []) if c.get("note"))
+    report = payload.get("report") or {}
+    if not request.outline or not report.get("sections"):
+        return _Doc(header, title, opening, ((request.section, tuple(sentences)),), closing, sources, notes)
+    sections: list[tuple[str, tuple[_Sentence, ...]]] = []
+    pos = 0
+    for sec in report["sections"]:
+        count = int(sec.get("sentences", 0))
+        sections.append((sec.get("heading", ""), tuple(sentences[pos:pos + count])))
+        pos += count
+    header = tuple(report.get("header") or header)
+    title = report.get("title") or title
+    opening = tuple((report.get("opening") or "").split("\n")) if report.get("opening") else opening
+    closing = tuple(report.get("closing") or closing)
+    return _Doc(header, title, opening, tuple(sections), closing, sources, notes)
 
 
 def _set_run_font(run: Any, size: float | None = None, bold: bool | None = None, italic: bool | None = None) -> None:
@@ -199,7 +241,41 @@ def _attach_footnotes(document: Any, notes: Sequence[str]) -> None:
     document.part.relate_to(part, RT.FOOTNOTES)
 
 
-def _write(doc: _Doc, path: Path) -> Path:
+def _add_sentence(par: Any, sentence: _Sentence, doc: _Doc, notes: list[str], review: bool) -> None:
+    """One sentence into the paragraph: plain for the submission copy; highlighted by its kind,
+    with a footnote reference per citation before the final stop, for the review copy."""
+    from docx.enum.text import WD_COLOR_INDEX
+
+    text = sentence.text
+    stop = re.search(r"([.!?…]+[”\"»)]*)$", text)
+    body, end = (text[: stop.start()], stop.group(1)) if stop else (text, "")
+    colour = KIND_MARKS.get(sentence.origin, (None, ""))[0] if review else None
+    runs = [par.add_run(body)]
+    _set_run_font(runs[0], BODY_PT)
+    if review:
+        for n in sentence.citations:
+            notes.append(_footnote_text(doc.sources.get(n), n))
+            _add_footnote_ref(par, len(notes))
+    tail = par.add_run(end + " ")
+    _set_run_font(tail, BODY_PT)
+    runs.append(tail)
+    if colour:
+        for run in runs:
+            run.font.highlight_color = getattr(WD_COLOR_INDEX, colour)
+
+
+def _consulted(doc: _Doc) -> list[str]:
+    """Titles of the documents consulted (not their text), once each; the clerk's own facts are not listed."""
+    titles: dict[str, str] = {}
+    for src in doc.sources.values():
+        if src.doc_id == "clerk_facts":
+            continue
+        title = re.sub(r"\s+", " ", src.title or src.source).strip()
+        titles.setdefault(src.doc_id or src.source, title[:1].upper() + title[1:])
+    return list(dict.fromkeys(titles.values()))
+
+
+def _write(doc: _Doc, path: Path, review: bool = False) -> Path:
     import docx
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -230,24 +306,29 @@ def _write(doc: _Doc, path: Path) -> Path:
             par.alignment = WD_ALIGN_PARAGRAPH.CENTER
         _set_run_font(par.add_run(line), BODY_PT)
 
+    if review:
+        from docx.enum.text import WD_COLOR_INDEX
+
+        legend = document.add_paragraph()
+        _set_run_font(legend.add_run("Bản rà soát — chú giải loại câu: "), 12, bold=True)
+        for origin, (colour, label) in KIND_MARKS.items():
+            run = legend.add_run(f"{label}; ")
+            _set_run_font(run, 12)
+            if colour:
+                run.font.highlight_color = getattr(WD_COLOR_INDEX, colour)
+
     notes: list[str] = []
-    for heading, text in doc.sections:
+    for heading, sentences in doc.sections:
         if heading:
             h = document.add_heading(level=1 if _ROMAN_HEADING.match(heading) else 2)
             _set_run_font(h.add_run(heading), BODY_PT, True)
-        if not text:
+        if not sentences:
             continue
         par = document.add_paragraph()
         par.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
         par.paragraph_format.first_line_indent = Cm(1)
-        pos = 0
-        for m in _MARKERS.finditer(text):
-            _set_run_font(par.add_run(text[pos : m.start()]), BODY_PT)
-            for n in re.findall(r"\d+", m.group(1)):
-                notes.append(_footnote_text(doc.sources.get(int(n)), int(n)))
-                _add_footnote_ref(par, len(notes))
-            pos = m.end()
-        _set_run_font(par.add_run(text[pos:]), BODY_PT)
+        for sentence in sentences:
+            _add_sentence(par, sentence, doc, notes, review)
 
     closing = list(doc.closing)
     if closing and closing[0].startswith("Trên đây là"):
@@ -264,6 +345,21 @@ def _write(doc: _Doc, path: Path) -> Path:
         _set_run_font(par.add_run(line), 12 if i == 0 else 11, bold=(i == 0), italic=(i == 0))
     _cell_lines(signature, [(line, not line.startswith("["), line.startswith("[")) for line in closing[split:]], BODY_PT)
 
+    consulted = _consulted(doc)
+    if consulted:
+        par = document.add_paragraph()
+        _set_run_font(par.add_run("Tài liệu tham khảo khi soạn thảo:"), 12, bold=True, italic=True)
+        for title in consulted:
+            item = document.add_paragraph()
+            item.paragraph_format.space_after = 0
+            _set_run_font(item.add_run(f"- {title}"), 12)
+    if review and doc.notes:
+        par = document.add_paragraph()
+        _set_run_font(par.add_run("Ghi chú khi soạn thảo:"), 12, bold=True, italic=True)
+        for note in dict.fromkeys(doc.notes):
+            item = document.add_paragraph()
+            item.paragraph_format.space_after = 0
+            _set_run_font(item.add_run(f"- {note}"), 12)
     if notes:
         _attach_footnotes(document, notes)
     path = Path(path)
@@ -273,11 +369,12 @@ def _write(doc: _Doc, path: Path) -> Path:
     return path
 
 
-def export_docx(draft: Draft, path: Path | str) -> Path:
-    """Write ``draft`` (section or whole report) to ``path`` as .docx; returns the path."""
-    return _write(_from_draft(draft), Path(path))
+def export_docx(draft: Draft, path: Path | str, review: bool = False) -> Path:
+    """Write ``draft`` (section or whole report) to ``path`` as .docx: the submission copy, or with
+    ``review`` the copy with quotes and sentence kinds; returns the path."""
+    return _write(_from_draft(draft), Path(path), review)
 
 
-def export_docx_from_json(payload: dict[str, Any], path: Path | str) -> Path:
+def export_docx_from_json(payload: dict[str, Any], path: Path | str, review: bool = False) -> Path:
     """Same, from the ``draft --json`` payload (what the app keeps between steps)."""
-    return _write(_from_json(payload), Path(path))
+    return _write(_from_json(payload), Path(path), review)

@@ -1,21 +1,27 @@
-"""Grounded drafting: a section (or a whole report) for the clerk's unit, every sentence cited.
+"""Grounded drafting: a section (or a whole report) true of the clerk's unit, every sentence cited.
 
 The default drafter is extractive, because no small local model drafts acceptably
 (``DEPENDENCIES.md``). For a requested section it:
 
 1. retrieves precedent passages, preferring chunks whose section path matches the
-   request (``rapidfuzz`` on heading wording), and takes the whole matching section
-   of the best few precedent documents;
-2. splits them into sentences (``index.sentences``);
-3. groups near-duplicate sentences across precedents and keeps the representative
-   with the fewest local facts (ties: the better-ranked precedent);
-4. orders the groups the way precedents order that section (mean relative position);
-5. adapts each sentence to the target unit and year (``assistant.adapt``), cites its
-   source(s) ``[n]``, and verifies the result (``assistant.verify``).
+   request (``rapidfuzz`` on heading wording), the unit's own earlier documents first
+   (``assistant.own_unit``), and takes the whole matching section of the best few;
+2. rebuilds their whole sentences across chunk windows (``assistant.precedent_sentences``);
+3. decides each sentence's kind (``assistant.sentence_kinds``): a formula true of any unit,
+   or a fact of the unit that wrote it;
+4. groups near-duplicate sentences across precedents and keeps one representative
+   (the unit's own wording first, then the one with the fewest local facts);
+5. adapts it to the target unit and year (``assistant.adapt``), and judges it
+   (``assistant.unit_truth``): a formula stays (vocabulary fitted, legal basis in force),
+   another unit's fact becomes a question for the clerk, and the clerk's facts
+   (``assistant.clerk_facts``) are written in as sentences of their own
+   (``assistant.fact_sentences``), cited to the clerk;
+6. orders the section the way precedents order it, cites every source ``[n]``, and
+   verifies the result (``assistant.verify``: support, leaks, contradictions with the facts).
 
-With ``use_llm`` the numbered, already-masked sources go to an OpenAI-compatible
-server (``assistant.llm``); the reply is verified the same way, and an unreachable
-server falls back to the extractive draft with a warning.
+With ``use_llm`` the chosen formulas go to an OpenAI-compatible server
+(``assistant.llm``); every sentence of its reply is judged by the same rules and verified
+the same way, and an unreachable server falls back to the extractive draft with a warning.
 
 Example:
     >>> req = DraftRequest(section="Công tác tiếp dân", unit="UBND xã Ngọc Kỳ", year=2024)
@@ -32,9 +38,17 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Literal, Sequence
 
-from assistant.adapt import AdaptedSentence, ClerkFact, UnitRef, adapt_sentence, parse_clerk_facts, parse_unit
+from assistant.adapt import AdaptedSentence, UnitRef, adapt_sentence, parse_clerk_facts, parse_unit
+from assistant.clerk_facts import parse_facts
 from assistant.errors import InvalidRequestError, LLMUnavailableError
-from index.sentences import split_sentences
+from assistant.fact_sentences import FactPatterns, FactSentence, learn_patterns, write_fact_sentences
+from assistant.intent import fold
+from assistant.legal_basis import BasisChange, LegalBasis
+from assistant.own_unit import is_own_document, own_document_ids, unit_of_meta
+from assistant.precedent_sentences import corpus_sentences, section_sentences
+from assistant.sentence_kinds import CrossUnitRecurrence, KindDecision, classify_sentence
+from assistant.unit_profile import UnitProfile, unit_profile
+from assistant.unit_truth import DraftItem, TruthContext, answered_by, compose, fact_items, judge_candidate, judge_written
 from assistant.verify import (
     Citation,
     CitedSentence,
@@ -69,8 +83,8 @@ SECTION_MATCH_MIN = 70.0     # rapidfuzz token_set_ratio for "this chunk is that
 DUPLICATE_MIN = 80.0         # two precedent sentences say the same thing
 CO_CITE_MIN = 88.0           # ... closely enough to cite both sources
 MAX_PRECEDENTS = 3
+MAX_OWN_PRECEDENTS = 2       # the unit's own earlier documents, taken before the others
 _ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
-_HEADING_LIKE = re.compile(r"^\s*(?:[IVX]+|\d+(?:\.\d+)*|[a-zđ])\s*[.)\-]\s*\S")
 
 # Slots of the standard report outline, recognised by keywords in corpus headings.
 OUTLINE_SLOTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
@@ -94,7 +108,7 @@ class DraftRequest:
         unit_level: "xã", "phường", "thị trấn" (taken from ``unit`` when it says so).
         parent_units: ("huyện Tứ Kỳ", "tỉnh Hải Dương") when known.
         kind: "báo cáo" or "kế hoạch".
-        facts: the clerk's own facts, the only allowed source of local figures.
+        facts: the clerk's own facts (text, key–value lines or a table), the only source of unit facts.
         scope: which precedents: "same_unit", "same_province" or "all".
         outline: draft the whole report skeleton.
         use_llm: let the configured OpenAI-compatible server write (verified the same way).
@@ -178,6 +192,8 @@ class Draft:
     opening: str = ""
     closing: tuple[str, ...] = ()
     threshold: float = 0.0
+    legal_basis: tuple[BasisChange, ...] = ()
+    profile: UnitProfile | None = None
 
 
 # --------------------------------------------------------------------------- helpers
@@ -207,42 +223,7 @@ def _best_heading(section: str, path: Sequence[str]) -> tuple[float, int]:
     return best, max(i for i, sc in enumerate(scores) if sc == best)
 
 
-def _unit_of(meta: dict[str, Any]) -> UnitRef | None:
-    unit = meta.get("unit")
-    if not unit:
-        return None
-    try:
-        return parse_unit(str(unit), meta.get("unit_level"), tuple(meta.get("parent_units") or ()))
-    except ValueError:
-        return None
-
-
-def _is_body_sentence(text: str) -> bool:
-    words = text.split()
-    if len(words) < 6:
-        return False
-    letters = [c for c in text if c.isalpha()]
-    if letters and sum(c.isupper() for c in letters) / len(letters) > 0.6:
-        return False  # an all-caps heading or signature line
-    if _HEADING_LIKE.match(text) and len(words) < 14:
-        return False  # a numbered heading that the parser left in the body
-    first_letter = next((c for c in text if c.isalpha()), "")
-    if first_letter.islower():
-        return False  # a fragment: the chunk overlap starts mid-sentence
-    if re.match(r"^(?:Trên đây là|Nơi nhận|TM\.|KT\.|Kính gửi)", text):
-        return False
-    return True
-
-
-def _strip_enumerator(text: str) -> str:
-    """"- Đảng ủy…" / "a) Tổ chức…" / "2. Tiếp tục…" → the sentence without its list mark."""
-    return re.sub(r"^(?:[-+*•]|\d+(?:\.\d+)*\.|[a-zđ]\))\s+", "", text)
-
-
-def _is_own_heading(text: str, chunk: Chunk) -> bool:
-    """The section's heading repeated inside the chunk body."""
-    norm = _norm_heading(text)
-    return any(norm == _norm_heading(h) for h in chunk.section_path)
+_unit_of = unit_of_meta
 
 
 def _complete(text: str) -> bool:
@@ -280,30 +261,52 @@ class _Candidate:
     doc_rank: int
     position: float          # relative position in its precedent section (0..1)
     chunk: Chunk
-    source: str              # precedent sentence
+    source: str              # precedent sentence, whole
     adapted: AdaptedSentence
+    decision: KindDecision
+    own: bool = False        # from the target unit's own document
     group: list["_Candidate"] = field(default_factory=list)
+    extra_chunks: tuple[Chunk, ...] = ()   # further window pieces holding the rest of the sentence
+
+
+CLERK_SOURCE = "số liệu do đơn vị cung cấp"
 
 
 class _CitationBook:
-    """Numbers sources by first use across a whole report."""
+    """Numbers sources by first use across a whole report; the clerk's facts are a source too."""
 
     def __init__(self) -> None:
         self._by_chunk: dict[str, Citation] = {}
         self._quotes: dict[str, list[str]] = defaultdict(list)
+        self.basis: list[BasisChange] = []     # legal-basis changes made in the sentences cited so far
 
     def cite(self, chunk: Chunk, quote: str) -> int:
         if chunk.chunk_id not in self._by_chunk:
             unit = _unit_of(chunk.meta)
+            title = " ".join(str(chunk.meta.get(k) or "") for k in ("title", "summary")).strip()
             self._by_chunk[chunk.chunk_id] = Citation(
                 n=len(self._by_chunk) + 1, doc_id=chunk.doc_id, source=chunk.source, section=chunk.section,
                 text=chunk.text, unit=chunk.meta.get("unit"), unit_name=unit.name if unit else None,
                 year=chunk.meta.get("year"), line_start=chunk.line_start, line_end=chunk.line_end,
                 page=page_label(chunk.meta),
+                title=title or chunk.source,
             )
         if quote and quote not in self._quotes[chunk.chunk_id]:
             self._quotes[chunk.chunk_id].append(quote)
         return self._by_chunk[chunk.chunk_id].n
+
+    def cite_clerk(self, facts_text: str, target: UnitRef, year: int, quote: str) -> int:
+        """The clerk's facts, cited as their own source: what the unit itself reports for the year."""
+        key = "clerk_facts"
+        if key not in self._by_chunk:
+            self._by_chunk[key] = Citation(
+                n=len(self._by_chunk) + 1, doc_id=key, source=CLERK_SOURCE, section="",
+                text=f"Số liệu của {target.full} trong năm {year}: {facts_text.strip()}",
+                unit=target.full, unit_name=target.name, year=year, title=CLERK_SOURCE,
+            )
+        if quote and quote not in self._quotes[key]:
+            self._quotes[key].append(quote)
+        return self._by_chunk[key].n
 
     @property
     def citations(self) -> tuple[Citation, ...]:
@@ -321,7 +324,7 @@ class SectionDrafter:
         retriever: an ``assistant.retrieve.Retriever`` (or anything with ``search(query, k, filters)``
             and ``index.chunks``); default: the index in ``settings.data_dir``.
         embedder: for the support score; default: the retriever's.
-        registry: the directive registry for the citation checker (optional).
+        registry: the directive registry: citation checker and legal basis in force (optional).
 
     Example:
         >>> drafter = SectionDrafter(settings, retriever)                 # doctest: +SKIP
@@ -341,6 +344,35 @@ class SectionDrafter:
         self.embedder = embedder if embedder is not None else getattr(retriever, "embedder", None)
         self.registry = registry
         self.units = _corpus_units(_all_chunks(retriever))
+        self._corpus_sentences: list[tuple[str, str]] | None = None
+        self._recurrence: CrossUnitRecurrence | None = None
+
+    # -- the corpus, read once ---------------------------------------------------------------
+    @property
+    def corpus_sentences(self) -> list[tuple[str, str]]:
+        """(unit, sentence) of every report in the index."""
+        if self._corpus_sentences is None:
+            def key(chunk: Chunk) -> str | None:
+                unit = _unit_of(chunk.meta)
+                return f"{unit.level} {fold(unit.name)}" if unit else None
+            self._corpus_sentences = corpus_sentences(_all_chunks(self.retriever), key)
+        return self._corpus_sentences
+
+    @property
+    def recurrence(self) -> CrossUnitRecurrence:
+        if self._recurrence is None:
+            self._recurrence = CrossUnitRecurrence(self.corpus_sentences)
+        return self._recurrence
+
+    def context(self, request: DraftRequest) -> TruthContext:
+        """What judging the request's sentences needs: profile, typed facts, legal basis, names."""
+        target = request.target
+        own_ids = own_document_ids(_all_chunks(self.retriever), target)
+        own_texts = [c.text for c in _all_chunks(self.retriever) if c.doc_id in own_ids]
+        basis = LegalBasis(self.registry, request.year) if _is_registry(self.registry) else None
+        return TruthContext(target=target, year=request.year, profile=unit_profile(target, own_texts),
+                            facts=parse_facts(request.facts), basis=basis,
+                            other_names=_other_names(self.units, target))
 
     # -- retrieval ------------------------------------------------------------------------
     def _filters(self, request: DraftRequest, warnings: list[str]) -> Any:
@@ -352,6 +384,8 @@ class SectionDrafter:
         return SearchFilters(governing=False, units=units)
 
     def _in_scope(self, chunk: Chunk, request: DraftRequest) -> bool:
+        if request.scope == "same_unit":
+            return is_own_document(chunk.meta, request.target)
         if request.scope != "same_province":
             return True
         province = request.target.parent("tỉnh") or request.target.parent("thành phố")
@@ -359,11 +393,19 @@ class SectionDrafter:
             return True
         return any(province.casefold() in str(p).casefold() for p in chunk.meta.get("parent_units") or ())
 
-    def precedents(self, request: DraftRequest, section: str, warnings: list[str]) -> list[list[Chunk]]:
-        """The matching section of the best precedent documents, each as its chunks in reading order."""
-        hits = self.retriever.search(section, k=30, filters=self._filters(request, warnings))
+    def precedents(self, request: DraftRequest, section: str, warnings: list[str]) -> list[tuple[list[Chunk], bool]]:
+        """The matching section of the best precedent documents (the unit's own first), each as its
+        chunks in reading order, with whether it is the unit's own."""
+        from assistant.retrieve import SearchFilters
+
+        target = request.target
+        hits = list(self.retriever.search(section, k=30, filters=self._filters(request, warnings)))
+        if request.scope != "same_unit" and own_document_ids(_all_chunks(self.retriever), target):
+            seen = {h.chunk.chunk_id for h in hits}
+            own_hits = self.retriever.search(section, k=15, filters=SearchFilters(governing=False, units=(target.name,)))
+            hits = [h for h in own_hits if h.chunk.chunk_id not in seen] + hits
         hits = [h for h in hits if self._in_scope(h.chunk, request)]
-        if request.scope == "same_province" and not (request.target.parent("tỉnh") or request.target.parent("thành phố")):
+        if request.scope == "same_province" and not (target.parent("tỉnh") or target.parent("thành phố")):
             warnings.append("Chưa biết tỉnh của đơn vị, dùng mọi tiền lệ / province unknown: all precedents used")
         if not hits:
             return []
@@ -373,16 +415,20 @@ class SectionDrafter:
             warnings.append("Không tiền lệ nào có mục trùng tên; dùng các đoạn gần nghĩa nhất / "
                             "no precedent has a matching heading: closest passages used")
             matching = scored[:MAX_PRECEDENTS]
+        own = {h.chunk.doc_id for _, h in matching if is_own_document(h.chunk.meta, target)}
         kind_pref = {h.chunk.doc_id: (str(h.chunk.meta.get("kind") or "") != request.kind) for _, h in matching}
         best_by_doc: dict[str, tuple[float, Any]] = {}
         for m, h in matching:
             key = h.chunk.doc_id
             if key not in best_by_doc or (m, -h.rank) > (best_by_doc[key][0], -best_by_doc[key][1].rank):
                 best_by_doc[key] = (m, h)
-        order = sorted(best_by_doc.values(), key=lambda mh: (kind_pref[mh[1].chunk.doc_id], mh[1].rank))
+        order = sorted(best_by_doc.values(),
+                       key=lambda mh: (mh[1].chunk.doc_id not in own, kind_pref[mh[1].chunk.doc_id], mh[1].rank))
+        if own:
+            warnings.append(f"Dùng trước tiên văn bản của chính đơn vị ({len(own)}) / the unit's own documents come first")
         all_chunks = _all_chunks(self.retriever)
-        out: list[list[Chunk]] = []
-        for _, hit in order[:MAX_PRECEDENTS]:
+        out: list[tuple[list[Chunk], bool]] = []
+        for _, hit in order[: MAX_PRECEDENTS + min(len(own), MAX_OWN_PRECEDENTS)]:
             path = hit.chunk.section_path
             score, idx = _best_heading(section, path)
             if score >= SECTION_MATCH_MIN:
@@ -390,26 +436,34 @@ class SectionDrafter:
             same = [c for c in all_chunks if c.doc_id == hit.chunk.doc_id and tuple(c.section_path[: len(path)]) == path]
             if not same:
                 same = [h.chunk for _, h in scored if h.chunk.doc_id == hit.chunk.doc_id and h.chunk.section_path == path]
-            out.append(sorted(same, key=lambda c: c.line_start))
+            out.append((sorted(same, key=lambda c: (c.line_start, c.line_end)), hit.chunk.doc_id in own))
         return out
 
     # -- extraction ------------------------------------------------------------------------
-    def candidates(self, request: DraftRequest, precedents: list[list[Chunk]], facts: Sequence[ClerkFact],
+    def candidates(self, request: DraftRequest, precedents: list[tuple[list[Chunk], bool]],
                    warnings: list[str]) -> list[_Candidate]:
+        """Every whole body sentence of the precedents, classified and adapted to the target."""
         target = request.target
         others = _other_names(self.units, target)
         cands: list[_Candidate] = []
         foreign_skipped = 0
-        for rank, chunks in enumerate(precedents):
-            sentences = [(c, _strip_enumerator(s.text)) for c in chunks for s in split_sentences(c.text)
-                         if _is_body_sentence(s.text) and not _is_own_heading(s.text, c)]
-            for idx, (chunk, text) in enumerate(sentences):
+        for rank, (chunks, own) in enumerate(precedents):
+            sentences = [s for s in section_sentences(chunks) if s.role == "body"]
+            for idx, sentence in enumerate(sentences):
+                chunk = sentence.chunk
                 prec_unit = _unit_of(chunk.meta)
-                adapted = adapt_sentence(text, prec_unit, target, chunk.meta.get("year"), request.year, facts, others)
-                if adapted.foreign_references:
+                adapted = adapt_sentence(sentence.text, prec_unit, target, chunk.meta.get("year"), request.year,
+                                         (), () if own else others, own_places=own)
+                if adapted.foreign_references and not own:
                     foreign_skipped += 1
                     continue
-                cands.append(_Candidate(rank, idx / max(1, len(sentences) - 1), chunk, text, adapted))
+                unit_key = f"{prec_unit.level} {fold(prec_unit.name)}" if prec_unit else chunk.doc_id
+                decision = classify_sentence(
+                    sentence.text, recurs=self.recurrence.count(sentence.text, unit_key),
+                    own_names=[prec_unit.name] if prec_unit else (), other_names=others,
+                    report=str(chunk.meta.get("kind") or "báo cáo") != "kế hoạch")
+                cands.append(_Candidate(rank, idx / max(1, len(sentences) - 1), chunk, sentence.text, adapted,
+                                        decision, own, extra_chunks=sentence.holding[1:]))
         if foreign_skipped:
             warnings.append(f"Bỏ {foreign_skipped} câu viện dẫn văn bản riêng của địa phương khác / "
                             f"{foreign_skipped} sentences citing another locality's own documents skipped")
@@ -433,85 +487,124 @@ class SectionDrafter:
                 keys.append(key)
         reps: list[_Candidate] = []
         for members in clusters:
-            rep = min(members, key=lambda c: (not _complete(c.source), len(c.adapted.placeholders), c.doc_rank,
-                                              -len(c.source), c.position))
+            rep = min(members, key=lambda c: (not c.own, not _complete(c.source), len(c.adapted.placeholders),
+                                              c.doc_rank, -len(c.source), c.position))
             rep.group = members
             rep.position = sum(m.position for m in members) / len(members)
             reps.append(rep)
         return sorted(reps, key=lambda c: (c.position, c.doc_rank))
 
-    @staticmethod
-    def select(reps: list[_Candidate], limit: int) -> list[_Candidate]:
-        """Keep the ``limit`` most attested representatives (more precedents, better rank), in order."""
-        ranked = sorted(reps, key=lambda c: (-len({m.chunk.doc_id for m in c.group}), c.doc_rank, c.position))
-        keep: set[int] = set()
-        facts_stated: set[ClerkFact] = set()
-        for c in ranked:
-            if len(keep) >= limit:
-                break
-            used = set(c.adapted.facts_used)
-            if used and used <= facts_stated:
-                continue  # another sentence already states these facts of the clerk
-            facts_stated |= used
-            keep.add(id(c))
-        return [c for c in reps if id(c) in keep]
-
-    # -- one section ------------------------------------------------------------------------
-    def draft_sentences(self, request: DraftRequest, section: str, book: _CitationBook,
-                        warnings: list[str]) -> tuple[list[CitedSentence], list[AdaptedSentence]]:
-        facts = parse_clerk_facts(request.facts)
+    def plan(self, request: DraftRequest, section: str, context: TruthContext,
+             warnings: list[str]) -> list[DraftItem]:
+        """The section's candidate sentences judged: formulas kept, unit facts turned into questions."""
         precedents = self.precedents(request, section, warnings)
         if not precedents:
             warnings.append(f"Không tìm thấy tiền lệ cho mục “{section}” / no precedent found")
-            return [], []
-        reps = self.select(self.group(self.candidates(request, precedents, facts, warnings)), request.max_sentences)
+            return []
+        from rapidfuzz import fuzz
+
+        items: list[DraftItem] = []
+        for rep in self.group(self.candidates(request, precedents, warnings)):
+            key = _norm_heading(rep.source)
+            sources = [(rep.chunk, rep.source), *((c, "") for c in rep.extra_chunks)]
+            for m in rep.group:
+                if m is not rep and m.chunk.doc_id not in {c.doc_id for c, _ in sources} and \
+                        fuzz.token_set_ratio(key, _norm_heading(m.source)) >= CO_CITE_MIN:
+                    sources.append((m.chunk, m.source))
+            item = judge_candidate(rep.source, rep.adapted.text, rep.decision, rep.own, context, rep.chunk,
+                                   rep.position, rep.doc_rank, len({m.chunk.doc_id for m in rep.group}))
+            if item is not None:
+                evidence = [(c, "") for change in item.basis for c in self._chunks_at(change.evidence)]
+                items.append(replace(item, sources=tuple(sources) + tuple(evidence) if item.sources else ()))
+        return items
+
+    def _chunks_at(self, places: Iterable[tuple[str, int]]) -> list[Chunk]:
+        """The indexed chunks holding the given (source, line) places: evidence for a swapped legal basis."""
+        out = []
+        for source, line in places:
+            hit = next((c for c in _all_chunks(self.retriever) if c.source == source
+                        and c.line_start <= line <= c.line_end), None)
+            if hit is not None and hit not in out:
+                out.append(hit)
+        return out
+
+    def fact_patterns(self) -> FactPatterns:
+        """How the precedents state figures, learned from every report sentence of the index."""
+        return learn_patterns(text for _, text in self.corpus_sentences)
+
+    def finish(self, request: DraftRequest, section: str, items: list[DraftItem], facts: list[FactSentence],
+               book: _CitationBook, context: TruthContext, warnings: list[str]) -> list[CitedSentence]:
+        """The section's sentences: composed, the clerk's facts placed where the questions they answer
+        were, each cited (precedents by chunk, the clerk's facts as their own source)."""
+        answered = [i.position for i in items if i.origin == "question" and i.question and answered_by(i.question, context)]
+        formulas = [i.position for i in items if i.origin != "question"]
+        at = min(answered) if answered else (min(formulas) + 0.01 if formulas else 0.5)
+        chosen = compose(items, fact_items(facts, at), request.max_sentences, context, section)
         if request.use_llm:
             try:
-                return self._llm_sentences(request, section, reps, book), [c.adapted for c in reps]
+                return self._llm_sentences(request, section, chosen, facts, book, context)
             except LLMUnavailableError as exc:
                 warnings.append(f"Máy chủ LLM không phản hồi, dùng bản nháp trích xuất / LLM unavailable, "
                                 f"extractive draft used: {exc}")
-        from rapidfuzz import fuzz
+        return [self._cited(item, book, request, context) for item in chosen]
 
-        out: list[CitedSentence] = []
-        for rep in reps:
-            nums = [book.cite(rep.chunk, rep.source)]
-            key = _norm_heading(rep.source)
-            for m in rep.group:
-                if m is not rep and m.chunk.doc_id != rep.chunk.doc_id and \
-                        fuzz.token_set_ratio(key, _norm_heading(m.source)) >= CO_CITE_MIN:
-                    n = book.cite(m.chunk, m.source)
-                    if n not in nums:
-                        nums.append(n)
-            out.append(CitedSentence(rep.adapted.text, tuple(nums)))
-        return out, [c.adapted for c in reps]
+    def _cited(self, item: DraftItem, book: _CitationBook, request: DraftRequest, context: TruthContext) -> CitedSentence:
+        book.basis.extend(c for c in item.basis if c not in book.basis)
+        if item.origin == "clerk":
+            nums: tuple[int, ...] = (book.cite_clerk(context.facts.as_read, request.target, request.year, item.text),)
+        elif item.sources:
+            nums = tuple(dict.fromkeys(book.cite(chunk, quote) for chunk, quote in item.sources))
+        else:
+            nums = item.citations
+        return CitedSentence(item.text, nums, item.kind, item.origin, item.signals)
 
-    def _llm_sentences(self, request: DraftRequest, section: str, reps: list[_Candidate],
-                       book: _CitationBook) -> list[CitedSentence]:
+    # -- one section ------------------------------------------------------------------------
+    def draft_sentences(self, request: DraftRequest, section: str, book: _CitationBook, warnings: list[str],
+                        context: TruthContext | None = None) -> list[CitedSentence]:
+        """One section: its precedent sentences judged, the clerk's facts written in, all cited."""
+        context = context or self.context(request)
+        items = self.plan(request, section, context, warnings)
+        facts = write_fact_sentences(context.facts, request.target, request.year, self.fact_patterns())
+        if not items and not facts:
+            return []
+        return self.finish(request, section, items, facts, book, context, warnings)
+
+    def _llm_sentences(self, request: DraftRequest, section: str, chosen: list[DraftItem], facts: list[FactSentence],
+                       book: _CitationBook, context: TruthContext) -> list[CitedSentence]:
+        """The model rewrites the chosen formulas; its reply goes through the same judging as a precedent's."""
         from assistant.llm import LLMDrafter
 
         sources: dict[int, list[str]] = defaultdict(list)
-        for rep in reps:
-            for m in rep.group:
-                sources[book.cite(m.chunk, m.source)].append(m.adapted.text)
+        for item in chosen:
+            if item.origin in ("precedent", "own_unit"):
+                for chunk, quote in item.sources:
+                    sources[book.cite(chunk, quote)].append(item.text)
         numbered = {n: " ".join(dict.fromkeys(texts)) for n, texts in sorted(sources.items())}
         reply = LLMDrafter(self.settings).draft(section=section, unit=request.target.full, year=request.year,
                                                kind=request.kind, sources=numbered, facts=request.facts or "")
-        return parse_cited_text(reply)
+        items = [item for s in parse_cited_text(reply) if (item := judge_written(s.text, s.citations, context))]
+        written = " ".join(i.text for i in items if i.origin == "clerk")
+        missing = [f for f in facts if any(c not in written for c in _fact_counts(f, context))]
+        items += fact_items(missing, 1.0)
+        items += [i for i in chosen if i.origin == "question" and i.text not in {x.text for x in items}]
+        return [self._cited(item, book, request, context) for item in items]
 
-    def verify(self, request: DraftRequest, sentences: Sequence[CitedSentence], book: _CitationBook) -> VerificationResult:
+    def verify(self, request: DraftRequest, sentences: Sequence[CitedSentence], book: _CitationBook,
+               context: TruthContext | None = None) -> VerificationResult:
+        context = context or self.context(request)
         return verify_draft(
             sentences, book.citations, self.embedder, registry=self.registry, target_unit=request.target,
             clerk_facts=parse_clerk_facts(request.facts), precedent_units=[u for u in self.units if u.full != request.target.full],
-            strict=request.strict, target_year=request.year,
+            strict=request.strict, target_year=request.year, typed_facts=context.facts,
         )
 
     def draft(self, request: DraftRequest) -> Draft:
         """Draft and verify the requested section."""
         warnings: list[str] = []
         book = _CitationBook()
-        sentences, _ = self.draft_sentences(request, request.section, book, warnings)
-        result = self.verify(request, sentences, book)
+        context = self.context(request)
+        sentences = self.draft_sentences(request, request.section, book, warnings, context)
+        result = self.verify(request, sentences, book, context)
         renumbered, citations = _renumber(result.sentences, book.citations)
         kept = tuple(s for s in renumbered if not s.removed)
         placeholders = _placeholders(s.text for s in kept)
@@ -519,9 +612,23 @@ class SectionDrafter:
             request=request, text=" ".join(format_markers(s.text, s.citations) for s in kept), sentences=kept,
             citations=citations,
             placeholders=placeholders, directives=result.directives, leaks=result.leaks,
-            warnings=tuple(warnings) + result.warnings,
+            warnings=_notes(warnings, context, book) + result.warnings,
             sections=(DraftSection(request.section, kept),), threshold=result.threshold,
+            legal_basis=tuple(book.basis), profile=context.profile,
         )
+
+
+def _notes(warnings: list[str], context: TruthContext, book: _CitationBook) -> tuple[str, ...]:
+    """The drafting warnings, the legal-basis changes made in the draft, and why sentences were left out."""
+    return tuple(dict.fromkeys([*warnings, *(c.note for c in book.basis), *context.notes]))
+
+
+def _is_registry(registry: Any) -> bool:
+    return registry is not None and hasattr(registry, "records") and hasattr(registry, "get")
+
+
+def _fact_counts(sentence: FactSentence, context: TruthContext) -> list[str]:
+    return [context.facts.facts[i].count for i in sentence.facts if context.facts.facts[i].count not in (None, "0")]
 
 
 def _renumber(sentences: Sequence[VerifiedSentence], citations: Sequence[Citation]
@@ -637,20 +744,48 @@ def report_frame(request: DraftRequest) -> tuple[tuple[str, ...], str, tuple[str
     return header, f"{kind_title}\n{summary}", opening, closing
 
 
+def _assign_facts(facts: list[FactSentence], plans: list[tuple[str, list[DraftItem]]],
+                  context: TruthContext) -> list[list[FactSentence]]:
+    """Each fact sentence goes to the section whose questions its facts answer best; a fact that
+    answers none goes to the results section ("KẾT QUẢ …"), else to the section with most questions."""
+    per: list[list[FactSentence]] = [[] for _ in plans]
+    if not facts:
+        return per
+    results = next((i for i, (h, _) in enumerate(plans) if "kết quả" in h.lower()), None)
+    busiest = max(range(len(plans)), key=lambda i: sum(1 for it in plans[i][1] if it.origin == "question"))
+    for sentence in facts:
+        terms = set()
+        for i in sentence.facts:
+            fact = context.facts.facts[i]
+            terms |= {fact.measure} | set(re.findall(r"\w+(?:\s+\w+)?", fact.what.lower()))
+        scores = [sum(len((set(it.question.asks) - {"event", "outcome", "trait"}) & terms)
+                      for it in items if it.origin == "question" and it.question) for _, items in plans]
+        best = max(range(len(plans)), key=lambda i: scores[i])
+        per[best if scores[best] > 0 else (results if results is not None else busiest)].append(sentence)
+    return per
+
+
 def draft_report(request: DraftRequest, settings: Settings | None = None, retriever: Any = None,
                  embedder: Any = None, registry: Any = None) -> Draft:
-    """A whole report: header block, the learned outline with each section drafted, closing block."""
+    """A whole report: header block, the learned outline with each section drafted, closing block.
+
+    The clerk's facts are written once, each in the section whose questions it answers.
+    """
     drafter = SectionDrafter(settings, retriever, embedder, registry)
     outline = learn_outline(_all_chunks(drafter.retriever), request.year + 1)
     book = _CitationBook()
     warnings: list[str] = []
+    context = drafter.context(request)
+    plans = [(heading, drafter.plan(replace(request, section=heading, outline=False), heading, context, warnings))
+             for heading in outline]
+    facts = write_fact_sentences(context.facts, request.target, request.year, drafter.fact_patterns())
     per_section: list[tuple[str, list[CitedSentence]]] = []
-    for heading in outline:
+    for (heading, items), section_facts in zip(plans, _assign_facts(facts, plans, context)):
         sub = replace(request, section=heading, outline=False)
-        sents, _ = drafter.draft_sentences(sub, heading, book, warnings)
+        sents = drafter.finish(sub, heading, items, section_facts, book, context, warnings) if items or section_facts else []
         per_section.append((heading, sents))
     flat = [s for _, sents in per_section for s in sents]
-    result = drafter.verify(request, flat, book)
+    result = drafter.verify(request, flat, book, context)
     renumbered, citations = _renumber(result.sentences, book.citations)
     sections: list[DraftSection] = []
     pos = 0
@@ -670,8 +805,9 @@ def draft_report(request: DraftRequest, settings: Settings | None = None, retrie
         request=request, text="\n".join(body), sentences=kept,
         citations=citations,
         placeholders=placeholders, directives=result.directives, leaks=result.leaks,
-        warnings=tuple(warnings) + result.warnings, sections=tuple(sections), title=title, header=header,
-        opening="\n".join(opening), closing=closing, threshold=result.threshold,
+        warnings=_notes(warnings, context, book) + result.warnings, sections=tuple(sections),
+        title=title, header=header, opening="\n".join(opening), closing=closing, threshold=result.threshold,
+        legal_basis=tuple(book.basis), profile=context.profile,
     )
 
 
@@ -684,18 +820,22 @@ def draft_to_json(draft: Draft) -> dict[str, Any]:
         "request": draft.request.to_json(),
         "text": draft.text,
         "sentences": [
-            {"text": s.text, "citations": list(s.citations), "supported": s.supported, "support": s.support}
+            {"text": s.text, "citations": list(s.citations), "supported": s.supported, "support": s.support,
+             "kind": s.kind, "origin": s.origin, "signals": list(s.signals)}
             for s in draft.sentences
         ],
         "citations": [
             {"n": c.n, "doc_id": c.doc_id, "source": c.source, "section": c.section, "text": c.text, "quote": c.quote,
-             "line_start": c.line_start, "line_end": c.line_end, "page": c.page}
+             "line_start": c.line_start, "line_end": c.line_end, "page": c.page, "title": c.title}
             for c in draft.citations
         ],
         "placeholders": list(draft.placeholders),
         "directives": [{"id": d.id, "citation": d.citation, "problems": list(d.problems)} for d in draft.directives],
         "leaks": list(draft.leaks),
         "warnings": list(draft.warnings),
+        "legal_basis": [{"old_id": c.old_id, "old": c.old, "new": c.new, "note": c.note} for c in draft.legal_basis],
+        "unit_profile": ({"level": draft.profile.level, "sub_unit": draft.profile.sub_unit, "head": draft.profile.head,
+                          "source": draft.profile.source} if draft.profile else None),
     } | ({"report": report_layout(draft)} if draft.request.outline else {})
 
 

@@ -11,6 +11,9 @@ import html
 import re
 from typing import Any, Mapping, Sequence
 
+# How each sentence's origin (``draft --json`` "origin") is named to the clerk.
+KIND_LABELS = {"precedent": "công thức, đúng với mọi đơn vị", "clerk": "số liệu của đơn vị",
+               "own_unit": "từ văn bản trước của đơn vị", "question": "câu hỏi cho cán bộ"}
 CITE_MARK = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 PLACEHOLDER = re.compile(r"\[(?!\d)[^\[\]]{1,60}\]")
 
@@ -34,6 +37,9 @@ DRAFT_CSS = """
 .st-problem{color:#b91c1c}
 .st-leak{color:#b91c1c;font-weight:600}
 .st-legend span{margin-right:1em;font-size:.85em}
+.st-kind-clerk{background:#dcfce7}
+.st-kind-own_unit{background:#e0f2fe}
+.st-kind-question{background:#fef9c3;font-style:italic}
 .st-table{border-collapse:collapse;width:100%}
 .st-table td,.st-table th{border:1px solid #cbd5e1;padding:4px;vertical-align:top}
 </style>
@@ -126,7 +132,9 @@ def draft_html(draft: Mapping[str, Any]) -> str:
     sources = {c["n"]: c for c in draft.get("citations", [])}
     parts = [DRAFT_CSS, '<div class="st-draft">',
              '<div class="st-legend"><span class="st-unsupported">câu chưa đủ căn cứ</span>'
-             '<span class="st-placeholder">[chỗ cần điền]</span><span>[n] — rê chuột để xem nguồn, bấm để tới nguồn</span></div><p>']
+             '<span class="st-placeholder">[chỗ cần điền]</span><span>[n] — rê chuột để xem nguồn, bấm để tới nguồn</span>'
+             + "".join(f'<span class="st-kind-{k}">{v}</span>' for k, v in KIND_LABELS.items() if k != "precedent")
+             + '<span>còn lại: công thức, đúng với mọi đơn vị</span></div><p>']
     for i, sent in enumerate(draft.get("sentences", []), start=1):
         plain = CITE_MARK.sub("", sent["text"]).strip()
         body = _with_placeholders(_esc(plain))
@@ -139,10 +147,12 @@ def draft_html(draft: Mapping[str, Any]) -> str:
             pop = (f'<span class="st-pop">{_where(src)}<br>'
                    f'{highlight_quote(src.get("text", ""), src.get("quote"))}</span>')
             links.append(f'<a class="st-cite" href="#st-src-{n}" data-n="{n}">[{n}]{pop}</a>')
-        supported = sent.get("supported", True)
-        cls = "st-sent" if supported else "st-sent st-unsupported"
-        tip = "" if supported else ' title="Chưa đủ căn cứ trong nguồn trích dẫn — cần kiểm tra"'
-        parts.append(f'<span class="{cls}" data-i="{i}"{tip}>{body}{"".join(links)}</span> ')
+        origin = sent.get("origin", "precedent")
+        supported = sent.get("supported", True) or origin == "question"
+        cls = f"st-sent st-kind-{_esc(origin)}" + ("" if supported else " st-unsupported")
+        tip = KIND_LABELS.get(origin, "") if supported else "Chưa đủ căn cứ trong nguồn trích dẫn — cần kiểm tra"
+        parts.append(f'<span class="{cls}" data-i="{i}" data-kind="{_esc(sent.get("kind", ""))}" '
+                     f'title="{_esc(tip)}">{body}{"".join(links)}</span> ')
     parts.append("</p></div>")
     if draft.get("placeholders"):
         parts.append('<p><b>Cần điền:</b> ' + ", ".join(

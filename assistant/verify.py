@@ -72,6 +72,7 @@ class Citation:
         unit, unit_name, year: the precedent's metadata (for masking and leak checks).
         line_start, line_end: original lines of the passage.
         page: "trang 3" when the source has pages (PDF, scan), else None.
+        title: the source document's title, for a list of sources consulted.
     """
 
     n: int
@@ -86,14 +87,22 @@ class Citation:
     line_start: int = 0
     line_end: int = 0
     page: str | None = None
+    title: str = ""
 
 
 @dataclass(frozen=True)
 class CitedSentence:
-    """A draft sentence without its markers, and the numbers it cites."""
+    """A draft sentence without its markers, and the numbers it cites.
+
+    ``kind`` ("formula" / "unit_fact"), ``origin`` ("precedent", "own_unit", "clerk", "question")
+    and ``signals`` say what the sentence is (``assistant.unit_truth``); they travel unchanged.
+    """
 
     text: str
     citations: tuple[int, ...] = ()
+    kind: str = "formula"
+    origin: str = "precedent"
+    signals: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -106,6 +115,9 @@ class VerifiedSentence:
     support: float
     problems: tuple[str, ...] = ()
     removed: bool = False
+    kind: str = "formula"
+    origin: str = "precedent"
+    signals: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -253,6 +265,7 @@ def verify_draft(
     target_year: int | None = None,
     config: SupportConfig | None = None,
     scorer: SupportScorer | None = None,
+    typed_facts: Any = None,
 ) -> VerificationResult:
     """Verify a draft's citations, support, register, leaks and directive references.
 
@@ -268,6 +281,9 @@ def verify_draft(
         target_year: the reporting year (it and its neighbours are not leaks).
         config: the support rule; default: the calibrated one for ``embedder``.
         scorer: a ready scorer (overrides ``embedder``/``config``).
+        typed_facts: the clerk's facts (``assistant.clerk_facts.ClerkFacts``); a sentence that
+            contradicts them is removed, strict mode or not. Questions to the clerk are not claims:
+            they are neither scored nor checked.
 
     Returns:
         The ``VerificationResult``; ``result.text`` is the checked draft with markers.
@@ -283,14 +299,18 @@ def verify_draft(
     facts = list(clerk_facts)
     verified: list[VerifiedSentence] = []
 
-    allowed = {f.quantity for f in facts}
+    allowed = {f.quantity for f in facts} | set(getattr(typed_facts, "counts", ()))
     if target_year is not None:
         allowed |= {str(target_year + d) for d in range(-2, 3)}
 
     def score(sentence: str, c: Citation) -> float:
         return scorer.score(sentence, c.text, target_names, _citation_names(c), allowed)
 
+    meta = lambda s: {"kind": s.kind, "origin": s.origin, "signals": s.signals}  # noqa: E731
     for i, sent in enumerate(sentences, start=1):
+        if sent.origin == "question":
+            verified.append(VerifiedSentence(sent.text, (), False, 0.0, **meta(sent)))
+            continue
         problems: list[str] = []
         cited = [n for n in sent.citations if n in by_n]
         for n in sent.citations:
@@ -298,6 +318,22 @@ def verify_draft(
                 warnings.append(f"Câu {i}: nguồn [{n}] không tồn tại, đã bỏ / sentence {i}: source [{n}] does not exist")
         scores = {n: score(sent.text, by_n[n]) for n in cited}
         best = max(scores.values(), default=0.0)
+        union = False
+        if best < scorer.config.threshold and len(cited) > 1:
+            # ALCE: a sentence is supported by the union of its cited passages (a swapped legal
+            # basis is supported by the precedent's wording together with the governing text)
+            def union_score(numbers: Sequence[int]) -> float:
+                names = [name for n in numbers for name in _citation_names(by_n[n])]
+                return scorer.score(sent.text, "\n".join(by_n[n].text for n in numbers), target_names, names, allowed)
+
+            whole = union_score(cited)
+            union = whole >= scorer.config.threshold
+            best = max(best, whole)
+            if union:   # keep only the passages the union needs (ALCE precision)
+                for n in list(cited):
+                    rest = [m for m in cited if m != n]
+                    if rest and union_score(rest) >= scorer.config.threshold:
+                        cited = rest
         if best < scorer.config.threshold:
             others = {c.n: score(sent.text, c) for c in citations if c.n not in scores}
             if others:
@@ -307,7 +343,7 @@ def verify_draft(
                     warnings.append(f"Câu {i}: sửa trích dẫn {old} → [{n_best}] / sentence {i}: citation corrected")
                     cited, best = [n_best], s_best
                     scores = {n_best: s_best}
-        if best >= scorer.config.threshold:
+        if best >= scorer.config.threshold and not union:
             cited = [n for n in cited if scores.get(n, 0.0) >= scorer.config.threshold] or cited
         supported = best >= scorer.config.threshold
         if not supported:
@@ -323,9 +359,18 @@ def verify_draft(
         removed = strict and bool(problems)
         if removed:
             warnings.append(f"Câu {i}: đã loại bỏ (chế độ nghiêm ngặt) / sentence {i}: removed in strict mode")
-        verified.append(VerifiedSentence(sent.text, tuple(cited), supported, round(float(best), 4), tuple(problems), removed))
+        if typed_facts is not None:
+            from assistant.fact_check import contradictions
 
-    leaks = _find_leaks(verified, citations, target_names, facts, precedent_units, target_year)
+            for c in contradictions(sent.text, typed_facts):
+                problems.append(f"contradiction:{c.reason}")
+                warnings.append(f"Câu {i}: đã loại bỏ, {c.message} / sentence {i}: removed, contradicts the facts")
+                removed = True
+        verified.append(VerifiedSentence(sent.text, tuple(cited), supported, round(float(best), 4), tuple(problems),
+                                         removed, **meta(sent)))
+
+    leaks = _find_leaks(verified, citations, target_names, facts, precedent_units, target_year,
+                        set(getattr(typed_facts, "counts", ())))
     for leak, i in leaks:
         warnings.append(f"Câu {i}: lộ thông tin của đơn vị khác: {leak} / sentence {i}: leak")
         if strict:
@@ -353,6 +398,7 @@ def _find_leaks(
     facts: Sequence[ClerkFact],
     precedent_units: Iterable[UnitRef | str],
     target_year: int | None,
+    clerk_figures: set[str] = frozenset(),
 ) -> list[tuple[str, int]]:
     """(term, 1-based sentence number) for each foreign name or figure in the draft."""
     from eval.metrics.leak import find_leaks
@@ -368,7 +414,7 @@ def _find_leaks(
     for c in citations:
         for _, _, fig in find_figures(c.text):
             figures.add(fig.strip())
-    allowed = {f.quantity for f in facts} | set(target_names)
+    allowed = {f.quantity for f in facts} | set(target_names) | set(clerk_figures)
     if target_year is not None:
         allowed |= {str(target_year + d) for d in range(-2, 3)}
     found: list[tuple[str, int]] = []

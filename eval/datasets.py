@@ -84,8 +84,8 @@ class SupportPair:
 
 
 @dataclass(frozen=True)
-class DraftingRequest:
-    """A drafting request with its gold precedent documents and sections."""
+class _Request:
+    """What every drafting request names: the section, the unit, the year, the kind and the clerk's facts."""
 
     id: str
     section: str
@@ -95,8 +95,51 @@ class DraftingRequest:
     year: int
     kind: str
     facts: str | None
+
+
+@dataclass(frozen=True)
+class DraftingRequest(_Request):
+    """A drafting request with its gold precedent documents and sections."""
+
     gold_sources: tuple[str, ...]
     gold_sections: tuple[str, ...]
+    split: str
+
+
+@dataclass(frozen=True)
+class ExpectedFact:
+    """One fact of a request's clerk facts that the draft must state (written by hand with the request).
+
+    ``kind``: "value" (``value`` next to its ``unit``, e.g. "31" "lượt"; ``what`` narrows it: "khiếu nại"),
+    "pending" (``value`` ``unit`` still open: "1 đơn đang xác minh"), "none" (``what``: "đơn tố cáo" — there
+    was none), "place" (``what``: "thôn Đông").
+    """
+
+    kind: str
+    value: str | None = None
+    unit: str | None = None
+    what: str | None = None
+
+
+@dataclass(frozen=True)
+class UnitDraftingRequest(_Request):
+    """A drafting request for a unit outside the corpus, with the facts its draft must state."""
+
+    outline: bool
+    expected_facts: tuple[ExpectedFact, ...]
+    split: str
+
+
+@dataclass(frozen=True)
+class SentenceLabel:
+    """A precedent sentence labelled by hand: "unit_fact", "formula" or "heading" (see eval/README.md)."""
+
+    id: str
+    source: str
+    section: str
+    text: str
+    label: str
+    reasons: tuple[str, ...]
     split: str
 
 
@@ -246,6 +289,55 @@ def _parse_drafting(line: JsonlLine) -> DraftingRequest:
     )
 
 
+SENTENCE_LABELS = ("unit_fact", "formula", "heading")
+LABEL_REASONS = ("F", "N", "E", "O", "C")
+EXPECTED_KINDS = ("value", "pending", "none", "place")
+
+
+def _parse_expected(line: JsonlLine, i: int, raw: Any) -> ExpectedFact:
+    if not isinstance(raw, dict):
+        raise line.fail(f"expected_facts[{i}] must be an object")
+    if "none" in raw:
+        return ExpectedFact("none", what=str(raw["none"]))
+    if "place" in raw:
+        return ExpectedFact("place", what=str(raw["place"]))
+    if "pending" in raw and raw.get("unit"):
+        return ExpectedFact("pending", value=str(raw["pending"]), unit=str(raw["unit"]))
+    if "value" in raw and raw.get("unit"):
+        return ExpectedFact("value", value=str(raw["value"]), unit=str(raw["unit"]), what=raw.get("what"))
+    raise line.fail(f"expected_facts[{i}] needs value+unit, pending+unit, none or place")
+
+
+def _parse_unit_drafting(line: JsonlLine) -> UnitDraftingRequest:
+    outline = line.get("outline", bool)
+    section = line.obj.get("section") or ""
+    if not outline and not section.strip():
+        raise line.fail("a section request needs a section")
+    facts = line.get("facts", str, optional=True)
+    expected = tuple(_parse_expected(line, i, raw) for i, raw in enumerate(line.get("expected_facts", list)))
+    if facts and not expected:
+        raise line.fail("a request with facts must list its expected_facts")
+    return UnitDraftingRequest(
+        id=line.get("id", str), section=line.nfc("section", section) if section else "",
+        unit=line.nfc("unit", line.get("unit", str)), unit_level=line.choice("unit_level", UNIT_LEVELS),
+        parent_units=line.strings("parent_units", allow_empty=True), year=line.get("year", int),
+        kind=line.choice("kind", DOCUMENT_KINDS), outline=outline, facts=facts, expected_facts=expected,
+        split=line.choice("split", SPLITS),
+    )
+
+
+def _parse_sentence_label(line: JsonlLine) -> SentenceLabel:
+    reasons = line.strings("reasons", allow_empty=True)
+    label = line.choice("label", SENTENCE_LABELS)
+    if any(r not in LABEL_REASONS for r in reasons):
+        raise line.fail(f"reasons must be among {list(LABEL_REASONS)}")
+    if (label == "unit_fact") != bool(reasons):
+        raise line.fail("a unit_fact lists its reasons, and only a unit_fact does")
+    return SentenceLabel(id=line.get("id", str), source=_source(line, line.get("source", str)),
+                         section=line.obj.get("section") or "", text=line.nfc("text", line.get("text", str)),
+                         label=label, reasons=reasons, split=line.choice("split", SPLITS))
+
+
 def _parse_alignment(line: JsonlLine) -> GoldAlignment:
     raw_pairs = line.get("pairs", list)
     pairs: list[tuple[str | None, str | None]] = []
@@ -285,6 +377,16 @@ def load_support_pairs(path: Path = DATA_DIR / "support_pairs.jsonl") -> list[Su
 def load_drafting(path: Path = DATA_DIR / "drafting.jsonl") -> list[DraftingRequest]:
     """Load and validate the drafting requests."""
     return _load(path, _parse_drafting)
+
+
+def load_unit_drafting(path: Path = DATA_DIR / "drafting_units.jsonl") -> list[UnitDraftingRequest]:
+    """Load and validate the drafting requests for units outside the corpus."""
+    return _load(path, _parse_unit_drafting)
+
+
+def load_sentence_kinds(path: Path = DATA_DIR / "sentence_kinds.jsonl") -> list[SentenceLabel]:
+    """Load and validate the hand-labelled precedent sentences."""
+    return _load(path, _parse_sentence_label)
 
 
 def load_compare_gold(path: Path = DATA_DIR / "compare_gold.jsonl") -> list[GoldAlignment]:

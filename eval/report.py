@@ -21,10 +21,13 @@ SUITE_METRICS: dict[str, tuple[str, ...]] = {
     "lookup": ("top_1_accuracy", "top_3_accuracy", "answer_accuracy", "governing_coverage"),
     "drafting": ("citation_recall", "citation_precision", "directive_accuracy", "leak_rate", "placeholder_coverage",
                  "gold_precedent_cited"),
+    "unit_drafting": ("unit_fact_fidelity", "fact_coverage", "contradictions", "broken_sentences",
+                      "outdated_legal_basis", "citation_recall", "citation_precision", "leak_rate", "directive_accuracy",
+                      "unit_fact_recall", "strict_rule_recall"),
     "support": ("precision", "recall", "f1"),
     "compare": ("alignment_accuracy",),
 }
-LOWER_IS_BETTER = frozenset({"leak_rate"})
+LOWER_IS_BETTER = frozenset({"leak_rate", "contradictions", "broken_sentences", "outdated_legal_basis"})
 SPLIT_ORDER = ("all", "dev", "test")
 
 

@@ -28,8 +28,10 @@ from index.settings import PROJECT_ROOT, Settings
 
 logger = logging.getLogger(__name__)
 
-SUITES = ("retrieval", "lookup", "drafting", "compare")
+SUITES = ("retrieval", "lookup", "drafting", "unit_drafting", "compare")
 QUICK_DRAFTING_IDS = ("d001", "d004", "d003", "d012")  # two dev, two test; facts, MTTQ, "Dân vận khéo", directives
+# two dev, two test: facts and none, xã and phường, one whole report
+QUICK_UNIT_DRAFTING_IDS = ("u001", "u003", "u101", "u109")
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,8 @@ class DatasetPaths:
     lookup: Path = datasets.DATA_DIR / "lookup.jsonl"
     support: Path = datasets.DATA_DIR / "support_pairs.jsonl"
     drafting: Path = datasets.DATA_DIR / "drafting.jsonl"
+    unit_drafting: Path = datasets.DATA_DIR / "drafting_units.jsonl"
+    sentence_kinds: Path = datasets.DATA_DIR / "sentence_kinds.jsonl"
     compare: Path = datasets.DATA_DIR / "compare_gold.jsonl"
 
 
@@ -120,6 +124,39 @@ def _quick_drafting(requests: list[datasets.DraftingRequest]) -> list[datasets.D
     return [r for split in datasets.SPLITS for r in datasets.by_split(requests, split)[:2]]
 
 
+def _unit_drafting(settings: Settings, services: Any, embedder: Embedder, options: EvalOptions) -> dict[str, Any]:
+    """The unit-drafting suite: drafts for units outside the corpus, judged against hand labels and facts."""
+    from assistant.draft import SectionDrafter, draft_section
+    from assistant.intent import fold
+    from assistant.own_unit import unit_of_meta
+    from assistant.sentence_kinds import classify_sentence
+    from eval.suites.drafting import CorpusUnits
+    from eval.suites.unit_drafting import run_unit_drafting_suite
+
+    requests = datasets.load_unit_drafting(options.data.unit_drafting)
+    if options.quick:
+        requests = [r for r in requests if r.id in QUICK_UNIT_DRAFTING_IDS] or requests[:4]
+    labels = datasets.load_sentence_kinds(options.data.sentence_kinds)
+    retriever, registry = services.retriever, services.registry
+    chunks = retriever.index.chunks
+    drafter = SectionDrafter(settings, retriever, embedder, registry)
+    meta = {c.source: c.meta for c in chunks}
+
+    def classify(label: datasets.SentenceLabel) -> bool:
+        m = meta.get(label.source, {})
+        unit = unit_of_meta(m)
+        key = f"{unit.level} {fold(unit.name)}" if unit else label.source
+        decision = classify_sentence(label.text, recurs=drafter.recurrence.count(label.text, key),
+                                     own_names=[unit.name] if unit else (), other_names=(),
+                                     report=str(m.get("kind") or "báo cáo") != "kế hoạch")
+        return decision.kind == "unit_fact"
+
+    headings = sorted({h for c in chunks for h in c.section_path})
+    return run_unit_drafting_suite(
+        requests, lambda r: draft_section(r, settings, retriever, embedder, registry), labels, embedder, registry,
+        CorpusUnits.from_chunks(chunks), headings, classify)
+
+
 def support_threshold_status(embedder: Embedder) -> dict[str, Any]:
     """Which support rule drafts are judged by: the model's calibrated one, or the lexical fallback
     (then ``notice`` says so and how to calibrate)."""
@@ -152,7 +189,7 @@ def run_eval(settings: Settings, options: EvalOptions = EvalOptions(), embedder:
     floors = load_floors(options.floors_path)
     services = Services(settings, embedder)
     embedder = services.embedder
-    needs_index = any(s in options.suites for s in ("retrieval", "lookup", "drafting"))
+    needs_index = any(s in options.suites for s in ("retrieval", "lookup", "drafting", "unit_drafting"))
     index_report = ensure_index(settings, embedder, options.progress) if needs_index else None
     suites: dict[str, Any] = {}
     naive = None
@@ -199,6 +236,8 @@ def run_eval(settings: Settings, options: EvalOptions = EvalOptions(), embedder:
                               **run_drafting_suite(requests, drafters, embedder, registry, corpus)}
         suites["support"] = {"project": "project",
                              **run_support_suite(datasets.load_support_pairs(options.data.support), embedder)}
+    if "unit_drafting" in options.suites:
+        suites["unit_drafting"] = {"project": "project", **_unit_drafting(settings, services, embedder, options)}
     if "compare" in options.suites:
         from eval.suites.compare import run_compare_suite
 

@@ -180,8 +180,13 @@ def _has_figure(figure: str, text: str) -> bool:
 
 def score_draft(draft: Any, request: DraftingRequest, corpus: CorpusUnits, judge: Callable[[str, Sequence[str]], bool],
                 registry: dict[str, RegistryEntry]) -> dict[str, Any]:
-    """All drafting figures of one draft, and the details behind each failure."""
-    sentences = [CitedSentence(s.text, tuple(s.citations)) for s in draft.sentences]
+    """All drafting figures of one draft, and the details behind each failure.
+
+    A question to the clerk (a sentence wholly in brackets) states nothing, so it is not a claim
+    to cite and is left out of every figure here."""
+    from eval.metrics.unit_fact_fidelity import is_question
+
+    sentences = [CitedSentence(s.text, tuple(s.citations)) for s in draft.sentences if not is_question(s.text)]
     passages = {c.n: c.text for c in draft.citations}
     by_n = {c.n: c for c in draft.citations}
     recall = citation_recall(sentences, passages, judge)
@@ -250,9 +255,12 @@ def aggregate(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     refs = sum(r["n_references"] for r in rows)
     sentences = sum(r["n_sentences"] for r in rows)
     slots = sum(r["n_slots"] for r in rows)
+    # a draft of questions only states nothing to cite: it does not count for citation recall/precision
+    # (an empty run still scores 0.0, so it cannot pass a floor)
+    cited = [r for r in rows if r["n_sentences"]] or rows
     return {
-        "citation_recall": mean(r["citation_recall"] for r in rows),
-        "citation_precision": mean(r["citation_precision"] for r in rows),
+        "citation_recall": mean(r["citation_recall"] for r in cited),
+        "citation_precision": mean(r["citation_precision"] for r in cited),
         "directive_accuracy": sum(r["n_references_ok"] for r in rows) / refs if refs else None,
         "leak_rate": sum(r["n_leaking"] for r in rows) / sentences if sentences else 0.0,
         "placeholder_coverage": sum(r["n_covered"] for r in rows) / slots if slots else None,

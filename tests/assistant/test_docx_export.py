@@ -31,11 +31,52 @@ def _footnotes(xml: str) -> list[str]:
     return [html.unescape("".join(re.findall(r"<w:t[^>]*>([^<]*)</w:t>", body))) for _, body in notes]
 
 
+FACTS = "Trong năm tiếp 12 lượt công dân; nhận 5 đơn, giải quyết 5"
+OTHER_UNITS = ("Quang Khải", "Quang Trung", "Lam Sơn", "Tân Quang", "657,36", "16 đơn")
+
+
+def test_submission_copy_quotes_no_other_unit(env, tmp_path):
+    settings, retriever, embedder = env
+    draft = draft_section(DraftRequest(section=TIEP_DAN, unit="UBND xã Ngọc Kỳ", year=2024, facts=FACTS,
+                                       parent_units=("huyện Tứ Kỳ",)), settings, retriever, embedder)
+    out = export_docx(draft, tmp_path / "nop.docx")
+    parts = _parts(out)
+    assert "word/footnotes.xml" not in parts and "<w:footnoteReference" not in parts["word/document.xml"]
+    texts = [p.text for p in docx.Document(str(out)).paragraphs]
+    body = "\n".join(texts)
+    assert "Trong năm 2024, UBND xã Ngọc Kỳ đã tiếp 12 lượt công dân." in body
+    assert not re.search(r"\[\d+\]", body)                     # no citation marks
+    assert not any(term in body for term in OTHER_UNITS)           # nothing quoted from another unit
+    consulted = texts[texts.index("Tài liệu tham khảo khi soạn thảo:") + 1:]
+    assert consulted and all(t.startswith("- BÁO CÁO") for t in consulted) and len(consulted) <= len(draft.citations)
+    assert not any("highlight" in p for p in parts["word/document.xml"].split("<w:r>") if "12 lượt" in p)
+
+
+def test_review_copy_keeps_quotes_and_marks_kinds(env, tmp_path):
+    settings, retriever, embedder = env
+    draft = draft_section(DraftRequest(section=TIEP_DAN, unit="UBND xã Ngọc Kỳ", year=2024, facts=FACTS),
+                          settings, retriever, embedder)
+    out = export_docx(draft, tmp_path / "ra-soat.docx", review=True)
+    document = docx.Document(str(out))
+    assert any(p.text.startswith("Bản rà soát — chú giải loại câu") for p in document.paragraphs[:6])
+    xml = _parts(out)["word/document.xml"]
+    assert xml.count("<w:footnoteReference") == sum(len(s.citations) for s in draft.sentences)
+    runs = [r for p in document.paragraphs for r in p.runs]
+    clerk = [r for r in runs if "12 lượt công dân" in r.text]
+    question = [r for r in runs if r.text.startswith("[Trong năm có tổ chức")]
+    formula = [r for r in runs if r.text.startswith("Triển khai thực hiện có hiệu quả Chỉ thị 35-CT/TW")]
+    assert clerk and str(clerk[0].font.highlight_color).startswith("BRIGHT_GREEN")
+    assert question and str(question[0].font.highlight_color).startswith("YELLOW")
+    assert formula and formula[0].font.highlight_color is None
+    notes = _footnotes(_parts(out)["word/footnotes.xml"])
+    assert any("Quang Trung" in n or "seeds/" in n for n in notes)   # the review copy does quote the precedents
+
+
 def test_section_draft_to_docx(env, tmp_path):
     settings, retriever, embedder = env
     draft = draft_section(DraftRequest(section=TIEP_DAN, unit="UBND xã Ngọc Kỳ", year=2024,
                                        parent_units=("huyện Tứ Kỳ",)), settings, retriever, embedder)
-    out = export_docx(draft, tmp_path / "muc.docx")
+    out = export_docx(draft, tmp_path / "muc.docx", review=True)
     document = docx.Document(str(out))
 
     header = [p.text for cell in document.tables[0].rows[0].cells for p in cell.paragraphs]
@@ -64,8 +105,8 @@ def test_outline_report_to_docx_and_from_json(env, tmp_path):
     settings, retriever, embedder = env
     draft = draft_report(DraftRequest(section="", outline=True, unit="UBND phường Đông Sơn", year=2024),
                          settings, retriever, embedder)
-    for out in (export_docx(draft, tmp_path / "bc.docx"),
-                export_docx_from_json(draft_to_json(draft), tmp_path / "bc-json.docx")):
+    for out in (export_docx(draft, tmp_path / "bc.docx", review=True),
+                export_docx_from_json(draft_to_json(draft), tmp_path / "bc-json.docx", review=True)):
         document = docx.Document(str(out))
         headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
         assert headings == [s.heading for s in draft.sections]

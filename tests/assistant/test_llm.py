@@ -86,10 +86,6 @@ def first_sentence(text: str) -> str:
     return re.split(r"(?<=\.)\s+(?=[A-ZĐ])", text)[0].rstrip(".")
 
 
-def source_with(prompt: str, words: str) -> int:
-    return next(n for n, t in sources_of(prompt).items() if words in t)
-
-
 def correct(prompt: str) -> str:
     s = sources_of(prompt)
     return " ".join(f"{first_sentence(t)} [{n}]." for n, t in list(s.items())[:2])
@@ -105,8 +101,19 @@ def invented_directive(prompt: str) -> str:
 
 
 def other_commune_figures(prompt: str) -> str:
-    n = source_with(prompt, "các đơn đề nghị")
-    return correct(prompt) + f" Trong năm đã tiếp 16 đơn, các đơn đề nghị đều được giải quyết cơ bản [{n}]."
+    return correct(prompt) + " Trong năm đã tiếp 16 đơn, các đơn đề nghị đều được giải quyết cơ bản [1]."
+
+
+def clerk_figures(prompt: str) -> str:
+    return correct(prompt) + " Trong năm 2024, UBND xã Ngọc Kỳ đã tiếp 12 lượt công dân [1]."
+
+
+def broken_and_heading(prompt: str) -> str:
+    return correct(prompt) + " Công tác tiếp dân, giải quyết đơn thư khiếu nại, tố cáo. Các đơn vị thực hiện tốt các nhiệm vụ được"
+
+
+def claims(draft):
+    return [s for s in draft.sentences if s.origin != "question"]
 
 
 def first_person(prompt: str) -> str:
@@ -134,8 +141,10 @@ def test_correct_reply_passes_verification(env):
         draft = run(env, server.url)
     prompt = server.prompts[0]
     assert "[1] " in prompt and "chúng tôi" in prompt  # the prompt forbids it by name
-    assert "16 đơn" not in prompt and "Quang Khải" not in prompt and "[số đơn]" in prompt  # sources are masked
-    assert len(draft.sentences) == 2 and all(s.supported for s in draft.sentences)
+    # the sources are formulas only: no other commune's figures, names or results reach the model
+    assert "16 đơn" not in prompt and "Quang Khải" not in prompt and "tồn đọng" not in prompt
+    assert len(claims(draft)) == 2 and all(s.supported and s.kind == "formula" for s in claims(draft))
+    assert all(s.text.startswith("[") for s in draft.sentences if s.origin == "question")
     assert draft.leaks == () and not any("sửa trích dẫn" in w for w in draft.warnings)
 
 
@@ -143,7 +152,7 @@ def test_wrong_citation_numbers_are_corrected(env):
     with ReplayServer() as server:
         server.scripts.append(swapped)
         draft = run(env, server.url)
-    assert all(s.supported for s in draft.sentences)
+    assert all(s.supported for s in claims(draft))
     assert sum("sửa trích dẫn" in w for w in draft.warnings) == 2
 
 
@@ -153,18 +162,33 @@ def test_invented_directive_is_flagged(env):
         draft = run(env, server.url)
     bad = [d for d in draft.directives if d.id == "99/CT-TTg"]
     assert bad and bad[0].problems[0]["code"] == "unknown_id"
-    assert not draft.sentences[-1].supported
+    assert not next(s for s in draft.sentences if "99/CT-TTg" in s.text).supported
 
 
-def test_other_communes_figures_are_a_leak(env):
+def test_another_communes_result_written_by_the_model_becomes_a_question(env):
     with ReplayServer() as server:
         server.scripts.append(other_commune_figures)
         draft = run(env, server.url)
-    assert "16" in draft.leaks
+    assert "16 đơn" not in draft.text and "đều được giải quyết" not in draft.text and draft.leaks == ()
+    assert "[Trong năm đã giải quyết bao nhiêu đơn, còn bao nhiêu chưa giải quyết, vì sao?]" in draft.text
+
+
+def test_the_clerks_figures_written_by_the_model_stand_on_the_facts(env):
+    facts = "Trong năm tiếp 12 lượt công dân; nhận 5 đơn, giải quyết 5"
     with ReplayServer() as server:
-        server.scripts.append(other_commune_figures)
-        strict = run(env, server.url, strict=True)
-    assert all("16 đơn" not in s.text for s in strict.sentences)
+        server.scripts.append(clerk_figures)
+        draft = run(env, server.url, facts=facts)
+    written = next(s for s in draft.sentences if "12 lượt" in s.text)
+    assert written.origin == "clerk" and written.supported
+    assert draft.citations[written.citations[0] - 1].doc_id == "clerk_facts"
+    assert "5 đơn" in draft.text   # a fact the model left out is still written in
+
+
+def test_fragments_and_headings_written_by_the_model_are_dropped(env):
+    with ReplayServer() as server:
+        server.scripts.append(broken_and_heading)
+        draft = run(env, server.url)
+    assert len(claims(draft)) == 2 and "nhiệm vụ được" not in draft.text
 
 
 def test_first_person_register_is_flagged(env):
@@ -190,7 +214,7 @@ def test_unreachable_server_falls_back_to_extractive(env):
         port = s.getsockname()[1]  # closed once the block ends: nothing listens there
     draft = run(env, f"http://127.0.0.1:{port}/v1")
     assert any("LLM" in w for w in draft.warnings)
-    assert draft.sentences and all(s.supported for s in draft.sentences)
+    assert claims(draft) and all(s.supported for s in claims(draft))
     with pytest.raises(LLMUnavailableError):
         LLMDrafter(Settings(llm_base_url=None))
 
@@ -218,7 +242,7 @@ def test_real_llama_cpp_server_output_is_verified(env):
         pytest.skip(f"no LLM server answers at {url}: {exc}")
     draft = run(env, url)
     assert draft.sentences
-    for s in draft.sentences:  # whatever the model wrote, nothing unverified passes silently
+    for s in claims(draft):  # whatever the model wrote, nothing unverified passes silently
         assert s.supported or "unsupported" in s.problems
     numbers = {c.n for c in draft.citations}
     assert all(set(s.citations) <= numbers for s in draft.sentences)

@@ -115,3 +115,34 @@ def test_a_draft_judged_by_the_lexical_fallback_says_so():
     calibrated_rule = verify_draft([CitedSentence("Trong năm đã tiếp [số đơn] đơn.", (1,))], SOURCES, None,
                                    target_unit=TARGET, target_year=2024)
     assert not any("python -m assistant.support" in w for w in calibrated_rule.warnings)
+
+
+def test_a_sentence_contradicting_the_clerks_facts_is_removed_even_when_not_strict():
+    from assistant.clerk_facts import parse_facts
+
+    facts = "tiếp nhận 9 đơn, đã giải quyết 8 đơn, còn 1 đơn đang xác minh"
+    r = verify_draft([CitedSentence("Công tác tiếp dân, giải quyết đơn thư được cấp ủy, chính quyền quan tâm lãnh đạo.", (1,)),
+                      CitedSentence("Các đơn đề nghị đều được giải quyết cơ bản.", (1,))],
+                     SOURCES, None, target_unit=TARGET, clerk_facts=parse_clerk_facts(facts), target_year=2024,
+                     scorer=LEXICAL, typed_facts=parse_facts(facts))
+    assert not r.sentences[0].removed
+    assert r.sentences[1].removed and "contradiction:pending" in r.sentences[1].problems
+    assert any("trái với số liệu của đơn vị" in w for w in r.warnings)
+    assert [s.text for s in r.kept] == [r.sentences[0].text]
+
+
+def test_questions_to_the_clerk_are_not_claims():
+    r = run([CitedSentence("[Trong năm có đơn thư tồn đọng không? Nếu có: số đơn, lý do.]", (), "unit_fact", "question")],
+            strict=True)
+    s = r.sentences[0]
+    assert not s.removed and s.problems == () and s.origin == "question" and r.warnings == ()
+
+
+def test_union_of_cited_passages_supports_and_only_needed_passages_stay():
+    law = Citation(3, "law", "phapdien/a.md", "Điều 91", "Luật số 10/2022/QH15 ngày 10/11/2022 của Quốc hội về thực hiện "
+                   "dân chủ ở cơ sở có hiệu lực thi hành kể từ ngày 01/07/2023.")
+    sentence = ("Triển khai thực hiện có hiệu quả Chỉ thị 35-CT/TW ngày 26/5/2014 của Bộ Chính trị và Luật số 10/2022/QH15 "
+                "ngày 10/11/2022 của Quốc hội về thực hiện dân chủ ở cơ sở.")
+    r = verify_draft([CitedSentence(sentence, (2, 3, 1))], [*SOURCES, law], None, target_unit=TARGET, target_year=2024,
+                     scorer=LEXICAL)
+    assert r.sentences[0].supported and r.sentences[0].citations == (2, 3)

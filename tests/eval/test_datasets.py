@@ -17,6 +17,7 @@ from eval.datasets import (
     span_in_text,
 )
 from eval.metrics.alignment import section_key
+from index.settings import SAMPLE_CORPUS
 
 SEEDS = {f"seeds/{p}" for p in (
     "000_ad1bc2404d8aad29.txt", "001_fbaec8e52927d2a0.txt", "002_2cc0b2eb3d9fdbc1.txt",
@@ -172,3 +173,35 @@ def test_duplicate_ids_and_missing_file(tmp_path):
         load_compare_gold(path)
     with pytest.raises(DatasetError, match="file not found"):
         load_drafting(tmp_path / "missing.jsonl")
+
+
+def test_unit_drafting_requests_are_outside_the_corpus_and_cover_the_cases():
+    from eval.datasets import load_unit_drafting
+
+    requests = load_unit_drafting()
+    corpus_units = {"Quang Khải", "Quang Trung", "Ngọc Kỳ", "Lam Sơn", "Song Vân"}
+    assert len(requests) >= 20 and not any(r.unit.split(" ", 2)[-1] in corpus_units for r in requests)
+    for split in ("dev", "test"):
+        chosen = [r for r in requests if r.split == split]
+        assert {r.unit_level for r in chosen} >= {"xã", "phường"}
+        assert any(r.facts for r in chosen) and any(not r.facts for r in chosen)
+        assert any(r.outline for r in chosen) and any(not r.outline for r in chosen)
+    for r in requests:
+        assert bool(r.facts) == bool(r.expected_facts), r.id
+        for fact in r.expected_facts:   # every expected figure or place is in the clerk's own text
+            assert (fact.value or fact.what or "").split("/")[0].casefold() in (r.facts or "").casefold(), (r.id, fact)
+
+
+def test_sentence_labels_are_seed_sentences_with_a_held_out_document_split():
+    from eval.datasets import load_sentence_kinds, normalize_for_match
+
+    labels = load_sentence_kinds()
+    assert len(labels) >= 250
+    assert {l.source[6:9] for l in labels if l.split == "test"} == {"003", "004"}
+    assert {l.source[6:9] for l in labels if l.split == "dev"} == {"000", "001", "002"}
+    assert sum(l.label == "unit_fact" for l in labels if l.split == "test") >= 25
+    texts = {}
+    for l in labels:
+        text = texts.setdefault(l.source, normalize_for_match((SAMPLE_CORPUS / l.source).read_text(encoding="utf-8")))
+        words = normalize_for_match(l.text).split()
+        assert " ".join(words[:4]) in text, l.id   # the sentence is the seed's (its opening words, as written)

@@ -16,6 +16,7 @@ from eval.runner import DatasetPaths, EvalOptions, run_eval
 from index.embed import FakeEmbedder
 from index.settings import SAMPLE_CORPUS, Settings
 
+COUNTS = frozenset({"contradictions", "broken_sentences", "outdated_legal_basis"})
 FILES = ("seeds/000_ad1bc2404d8aad29.txt", "seeds/002_2cc0b2eb3d9fdbc1.txt",
          "van-ban-dia-phuong/2579-QD-UBND-2025-can-tho.md")
 
@@ -46,6 +47,7 @@ def tiny(tmp_path_factory):
         lookup=_write_jsonl(data / "lookup.jsonl", _rows("lookup.jsonl", lambda r: True)[:4]),
         support=datasets.DATA_DIR / "support_pairs.jsonl",
         drafting=_write_jsonl(data / "drafting.jsonl", _rows("drafting.jsonl", lambda r: r["id"] in ("d001", "d004"))),
+        unit_drafting=_write_jsonl(data / "units.jsonl", _rows("drafting_units.jsonl", lambda r: r["id"] in ("u001", "u101"))),
         compare=_write_jsonl(data / "compare.jsonl", _rows("compare_gold.jsonl", lambda r: r["id"] == "c002")),
     )
     settings = Settings(corpus_dir=corpus, data_dir=root / "index-data")
@@ -60,7 +62,11 @@ def test_runner_builds_the_missing_index_and_runs_every_suite(tiny):
     index = results["meta"]["index"]
     assert index["added"] == len(FILES) and index["chunks_embedded"] == index["chunks_total"] > 0
     assert (Path(settings.data_dir) / "index" / "manifest.json").is_file()
-    assert set(results["suites"]) == {"retrieval", "lookup", "drafting", "support", "compare"}
+    assert set(results["suites"]) == {"retrieval", "lookup", "drafting", "unit_drafting", "support", "compare"}
+    units = results["suites"]["unit_drafting"]["systems"]["project"]
+    assert units["all"]["n"] == 2 and units["test"]["n"] == 1 and units["all"]["fact_coverage"] is not None
+    assert units["test"]["n_labels"] == len([l for l in datasets.load_sentence_kinds()
+                                             if l.split == "test" and l.label != "heading"])
     assert set(results["suites"]["retrieval"]["systems"]) == {"hybrid", "lexical", "dense"}
     assert set(results["suites"]["drafting"]["systems"]) == {"project"}
     assert results["meta"]["naive_baseline"] is False
@@ -72,7 +78,10 @@ def test_runner_builds_the_missing_index_and_runs_every_suite(tiny):
         for split, figures in by_split.items():
             assert split in ("all", "dev", "test")
             for metric, value in figures.items():
-                assert value is None or 0.0 <= value <= 1.0, (suite, split, metric, value)
+                if metric in COUNTS:
+                    assert value >= 0, (suite, split, metric, value)
+                else:
+                    assert value is None or 0.0 <= value <= 1.0, (suite, split, metric, value)
     json.dumps(results, ensure_ascii=False)   # JSON-safe as printed by --json
 
 
