@@ -549,7 +549,9 @@ def build_app(services: Services, gate: Any = None, logic: AppLogic | None = Non
     keep = int(settings.export_retention_hours * 3600)
     with gr.Blocks(title="Soạn Thảo", delete_cache=(min(3600, keep), keep)) as demo:
         gr.Markdown("# Soạn Thảo — trợ lý soạn thảo văn bản cấp xã (ngoại tuyến)")
-        whoami = gr.Markdown("", elem_id="st-whoami")
+        with gr.Row():
+            whoami = gr.Markdown("", elem_id="st-whoami")
+            gr.Button("Đăng xuất", link="/logout", size="sm", scale=0, visible=gate is not None, elem_id="st-logout")
         notice = _support_notice(services)
         if notice:
             gr.Markdown(f"⚠️ {notice}", elem_id="support-notice")
@@ -739,7 +741,7 @@ def build_app(services: Services, gate: Any = None, logic: AppLogic | None = Non
             account, _ = who(request)
             session = (f"Đăng nhập: **{_esc_md(account.username)}** "
                        f"({'quản trị viên' if account.is_admin else 'cán bộ'}"
-                       f"{', ' + _esc_md(account.unit) if account.unit else ''}) · [Đăng xuất](logout)"
+                       f"{', ' + _esc_md(account.unit) if account.unit else ''})"
                        if gate is not None else "")
             return (session, gr.update(visible=account.is_admin),
                     settings_text(settings, account, login=gate is not None), *refreshed())

@@ -15,10 +15,11 @@ from typing import Any, Mapping, Sequence
 
 CITE_MARK = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 PLACEHOLDER = re.compile(r"\[(?!\d)[^\[\]]{1,60}\]")
-# Markdown punctuation that can start a link, image, autolink, emphasis, code, heading or table
-# (CommonMark lets any ASCII punctuation be backslash-escaped); ':' and '@' break bare URLs and e-mails.
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~:@])")
-_BARE_WWW = re.compile(r"(?i)\bwww\.")
+# Markdown punctuation that can start a link, image, autolink, emphasis, code, heading, table or formula;
+# ':' and '@' break bare URLs and e-mails. Written as numeric character references, which CommonMark
+# (and Gradio's renderer) always shows as the character and never reads as syntax.
+_MD_SPECIAL = re.compile(r"[\\`*_{}\[\]()#+!|~:@$]")
+_BARE_WWW = re.compile(r"(?i)\b(www)\.")
 
 DRAFT_CSS = """
 <style>
@@ -72,15 +73,16 @@ def draft_text(sentences: Sequence[Mapping[str, Any]], report: Mapping[str, Any]
 
 
 def md_literal(value: Any) -> str:
-    r"""Untrusted text inside Markdown, shown exactly as written: HTML-escaped, Markdown syntax
-    backslash-escaped, so no link, image, autolink or tag can come out of it.
+    """Untrusted text inside Markdown, shown exactly as written: HTML-escaped and its Markdown
+    punctuation written as character references, so no link, image, autolink or tag can come out of it.
 
     Example:
-        >>> print(md_literal("[x](javascript:alert(1)) <b>"))
-        \[x\]\(javascript\:alert\(1\)\) &lt;b&gt;
+        >>> md_literal("[x](javascript:alert(1)) <b>")
+        '&#91;x&#93;&#40;javascript&#58;alert&#40;1&#41;&#41; &lt;b&gt;'
     """
     text = html.escape("" if value is None else str(value), quote=False)
-    return _BARE_WWW.sub(r"www\\.", _MD_SPECIAL.sub(r"\\\1", text))
+    text = _MD_SPECIAL.sub(lambda m: f"&#{ord(m.group(0))};", text)
+    return _BARE_WWW.sub(r"\1&#46;", text)
 
 
 def sentence_markdown(sentence: Mapping[str, Any]) -> str:

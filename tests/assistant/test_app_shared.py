@@ -362,7 +362,7 @@ def test_links_in_documents_stay_text_and_planted_orders_never_pass(shared, tmp_
     answer = content if isinstance(content, str) else " ".join(block.get("text", "") for block in content)
     assert "Tà Xùa" in answer
     assert "](javascript" not in answer and "<a " not in answer and "<img" not in answer
-    assert "\\[hướng dẫn\\]\\(javascript\\:" in answer and "https\\://" in answer
+    assert "&#91;hướng dẫn&#93;&#40;javascript&#58;" in answer and "https&#58;//" in answer
 
     facts = "Trong năm tiếp 12 lượt công dân"
     draft, draft_page, _, docx = a.predict("tiếp công dân về đất đai đồi chè Tà Xùa", "UBND xã Bản Phố", 2025,

@@ -15,11 +15,11 @@ from tests.browser.chromium import ARTIFACTS, browser_context  # noqa: F401  (mo
 ACCOUNTS = (("a.clerk", "mat-khau-xa-a-1", "clerk", "UBND xã Ngọc Kỳ"),
             ("victim", "mat-khau-nan-nhan-1", "clerk", "UBND xã Tứ Kỳ"))
 PLANTED = """BÁO CÁO
-Kết quả tiếp dân <img src=x onerror="window.__pwned=1"> [mở](javascript:window.__pwned=2)
+Kết quả tiếp dân <img src=x onerror="window.pwned=1"> [mở](javascript:window.pwned=2)
 
 I. KẾT QUẢ
 1. Tiếp dân
-Xã Bản Phố tiếp 31 lượt công dân về đồi chè Tà Xùa, xem [hướng dẫn](javascript:window.__pwned=3) hoặc <a href="javascript:window.__pwned=4">đây</a> <img src=x onerror="window.__pwned=5">.
+Xã Bản Phố tiếp 31 lượt công dân về đồi chè Tà Xùa, xem [hướng dẫn](javascript:window.pwned=3) hoặc <a href="javascript:window.pwned=4">đây</a> <img src=x onerror="window.pwned=5">.
 """
 
 
@@ -68,8 +68,8 @@ def test_login_throttling_inert_links_and_logout(real_index, browser_context, tm
         page.locator("#st-send").click()
         chat = page.locator("#st-chat")
         expect(chat).to_contain_text("Tà Xùa", timeout=120_000)
-        expect(chat).to_contain_text("[hướng dẫn](javascript:window.__pwned=3)")   # shown, as text
-        expect(chat).to_contain_text('<img src=x onerror="window.__pwned=5">')
+        expect(chat).to_contain_text("[hướng dẫn](javascript:window.pwned=3)")   # shown, as text
+        expect(chat).to_contain_text('<img src=x onerror="window.pwned=5">')
         assert chat.locator("a[href^='javascript' i]").count() == 0
         assert chat.locator("img[src='x']").count() == 0
         links = chat.locator(".message a, [data-testid='bot'] a").evaluate_all("els => els.map(e => e.href)")
@@ -80,9 +80,9 @@ def test_login_throttling_inert_links_and_logout(real_index, browser_context, tm
         expect(table).to_contain_text("ban-pho.txt", timeout=30_000)
         assert table.locator("a[href^='javascript' i]").count() == 0 and table.locator("img").count() == 0
         page.wait_for_timeout(500)
-        assert page.evaluate("window.__pwned === undefined") and dialogs == []
+        assert page.evaluate("window.pwned === undefined") and dialogs == []
 
-        page.locator("#st-whoami a").click()                            # «Đăng xuất»
+        page.locator("#st-logout").click()                               # «Đăng xuất»
         expect(page).to_have_url(app.url + "login")
         page.goto(app.url, wait_until="domcontentloaded")
         expect(page).to_have_url(app.url + "login")
