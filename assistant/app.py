@@ -233,6 +233,8 @@ class AppLogic:
         (``bao-cao-2.txt``), reported in ``renamed``; the account's own unit's document of that name
         is replaced, reported in ``replaced``. Nothing is ever overwritten silently.
         """
+        from index.model_identity import sha256_file
+
         if not paths:
             raise InvalidRequestError("Chưa chọn tệp nào / no file chosen")
         target_dir = self.services.uploads_dir
@@ -260,7 +262,7 @@ class AppLogic:
                 stored.append(name)
                 self.audit.record(account.username, "replace" if name in replaced else "upload", name,
                                   address=address, unit=account.unit, original_name=source.name,
-                                  sha256=_sha256(target_dir / name),
+                                  sha256=sha256_file(target_dir / name),
                                   **({"renamed_from": wanted} if name != wanted else {}))
         report = self._rebuild(progress)
         report.update(stored=stored, replaced=replaced, renamed=renamed)
@@ -433,12 +435,6 @@ class AppLogic:
 def _owner_cells(owner) -> list[str]:
     """The "added by" and "for unit" cells of the document list ("" for bundled documents)."""
     return [owner.added_by, owner.unit or "(chung)"] if owner is not None else ["", ""]
-
-
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def merge_drafts(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:

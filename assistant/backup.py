@@ -24,7 +24,6 @@ Example:
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import io
 import json
 import shutil
@@ -38,6 +37,7 @@ from pathlib import Path
 from assistant.access.accounts import DB_NAME, now_iso
 from assistant.access.audit import AUDIT_NAME
 from assistant.errors import InvalidRequestError
+from index.model_identity import sha256_file
 
 MANIFEST = "backup.json"
 FOLDERS = ("uploads", "index")
@@ -52,14 +52,6 @@ class BackupReport:
     files: int
     bytes: int
     created_at: str
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _copy_index(source: Path, target: Path) -> None:
@@ -96,7 +88,7 @@ def backup(data_dir: Path, archive: Path) -> BackupReport:
             shutil.copytree(data_dir / "uploads", stage / "uploads")
         if (data_dir / "index").is_dir():
             _copy_index(data_dir / "index", stage / "index")
-        files = {p.relative_to(stage).as_posix(): _sha256(p) for p in sorted(stage.rglob("*")) if p.is_file()}
+        files = {p.relative_to(stage).as_posix(): sha256_file(p) for p in sorted(stage.rglob("*")) if p.is_file()}
         created = now_iso()
         (stage / MANIFEST).write_text(json.dumps({"created_at": created, "files": files}, ensure_ascii=False,
                                                  indent=1), encoding="utf-8")
@@ -137,7 +129,7 @@ def restore(archive: Path, data_dir: Path, force: bool = False) -> dict[str, obj
                                       f"not a Soạn Thảo backup") from exc
         for name, digest in manifest["files"].items():
             path = stage / name
-            if not path.is_file() or _sha256(path) != digest:
+            if not path.is_file() or sha256_file(path) != digest:
                 raise InvalidRequestError(f"{archive.name}: tệp {name} hỏng hoặc thiếu / {name} is damaged or missing")
         aside = data_dir / f"replaced-{now_iso().replace(':', '')}"
         for name in RESTORED:

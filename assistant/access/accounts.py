@@ -40,8 +40,11 @@ USERNAME = re.compile(r"[a-z0-9][a-z0-9._@-]{1,63}")
 #: Who acts when the app runs on 127.0.0.1 with no account at all (one person on their own PC).
 LOCAL_USER = "local"
 
-# argon2 costs 64 MiB and a few tens of ms per check: two at a time on a 2-core server, so a burst
-# of logins queues instead of exhausting memory.
+# argon2id with OWASP's recommended minimum (19 MiB, 2 passes, 1 lane): tens of ms a check on a busy
+# 2-core server, so 20 clerks logging in at once wait about a second (argon2-cffi's default, 64 MiB ×
+# 3 passes, took ~0.6 s a check here under load and timed logins out). Two at a time, so a burst queues
+# instead of exhausting memory. Hashes made with other parameters are re-hashed at the next login.
+ARGON2 = {"time_cost": 2, "memory_cost": 19456, "parallelism": 1}
 _HASHING = threading.BoundedSemaphore(2)
 
 _SCHEMA = """
@@ -127,7 +130,7 @@ class AccountStore:
         from argon2 import PasswordHasher
 
         self.path = Path(path)
-        self._hasher = PasswordHasher()
+        self._hasher = PasswordHasher(**ARGON2)
         # verified when the user is unknown, so a wrong name costs as long as a wrong password
         self._dummy_hash = self._hasher.hash("soanthao-no-such-user")
 

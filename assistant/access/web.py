@@ -104,6 +104,8 @@ class Gate:
             with self._lock:
                 last = self._throttle_logged.get((key, address), -THROTTLE_AUDIT_EVERY_S)
                 if now - last >= THROTTLE_AUDIT_EVERY_S:
+                    if len(self._throttle_logged) > 10_000:     # a spray of names stays bounded
+                        self._throttle_logged.clear()
                     self._throttle_logged[(key, address)] = now
                     self.audit.record(key, "login_throttled", address=address, scope=refusal.scope,
                                       retry_after=refusal.retry_after)
