@@ -71,15 +71,21 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+_READY: set[Path] = set()     # databases whose tables this process has already made sure of
+
+
 def connect(path: Path) -> sqlite3.Connection:
     """Open (and on first use create, readable by its owner only) the access database."""
     path = Path(path)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.touch(mode=0o600)
+        _READY.discard(path)
     conn = sqlite3.connect(path, timeout=30)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.executescript(_SCHEMA)
+    if path not in _READY:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.executescript(_SCHEMA)
+        _READY.add(path)
     return conn
 
 

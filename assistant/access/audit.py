@@ -67,7 +67,6 @@ class AuditLog:
                 entry = AuditEntry(**{**asdict(entry), "hash": entry.digest()})
                 out.write(json.dumps(asdict(entry), ensure_ascii=False) + "\n")
                 out.flush()
-                os.fsync(out.fileno())
             finally:
                 fcntl.flock(out, fcntl.LOCK_UN)
         return entry

@@ -58,7 +58,8 @@ def shared(real_index, tmp_path_factory):  # noqa: F811
 def client_for(app, user: str):
     from gradio_client import Client
 
-    return Client(app.url, auth=(user, PASSWORD[user]), verbose=False)
+    # a browser waits for a login as long as it takes; gradio_client's own default is 5 s
+    return Client(app.url, auth=(user, PASSWORD[user]), verbose=False, httpx_kwargs={"timeout": 120})
 
 
 def login_cookies(app, user: str) -> dict[str, str]:
@@ -195,8 +196,8 @@ def test_no_endpoint_reads_a_file_it_is_named(shared, secret):
                     assert _leaks(json.dumps(body, ensure_ascii=False), secret) == []
                 attacked.append((name, param["parameter_name"]))
     assert not any(p.read_bytes() == secret.read_bytes() for p in data_dir.rglob("*") if p.is_file())
-    assert len(attacked) >= 20
-    print(f"\nfile-read attack: {len(attacked)} parameters of {len(api)} endpoints, {calls} calls, no leak")
+    assert len(set(attacked)) >= 20
+    print(f"\nfile-read attack: {len(set(attacked))} parameters of {len(api)} endpoints, {calls} calls, no leak")
     assert {"/compare_docs", "/check", "/upload", "/remove", "/search", "/chat", "/draft"} <= {n for n, _ in attacked}
     # documents are named by their id in the index: the source name or the doc id
     by_source, _ = client.predict("seeds/000_ad1bc2404d8aad29.txt", "001_fbaec8e52927d2a0", "", api_name="/compare_docs")
@@ -429,7 +430,7 @@ def test_twenty_logged_in_clients_of_ten_requests(shared):
         return errors
 
     started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=20) as pool:
+    with ThreadPoolExecutor(max_workers=20) as pool:        # logins included: 20 at once
         errors = [e for part in pool.map(session, range(20)) for e in part]
     print(f"\n20 clients × 10 requests: {len(errors)} errors in {time.perf_counter() - started:.0f} s")
     assert errors == []
