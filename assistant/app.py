@@ -1,14 +1,19 @@
 """The clerk's door: a Gradio Blocks app, Vietnamese labels, offline, on 127.0.0.1 by default.
 
 Each tab's main function is also a named API endpoint (``/draft``, ``/chat``, ``/lookup``,
-``/compare_docs``, ``/compare_topic``, ``/upload``, ``/remove``, ``/check``, ``/search``), so
-the tests — and a script — drive exactly what the page does through ``gradio_client``.
+``/compare_docs``, ``/compare_topic``, ``/upload``, ``/remove``, ``/check``, ``/search``,
+``/audit``), so the tests — and a script — drive exactly what the page does through ``gradio_client``.
 ``AppLogic`` holds what each tab does without Gradio; ``build_app`` only wires widgets to it.
+
+Run for many communes, the app takes identifiers, never paths: a document is named by its id in
+the index, and nothing a client sends is opened as a file except Gradio's own uploads. Who may
+change what comes from the logged-in account (``assistant.access``): a clerk uploads for their own
+unit and may replace or remove only that unit's documents; an admin may do everything and reads
+the audit log.
 """
 
-from __future__ import annotations
-
 import html
+import json
 import logging
 import os
 import re
@@ -20,7 +25,11 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from assistant import render
-from assistant.errors import InvalidRequestError, SoanThaoError
+from assistant.access.accounts import DB_NAME, LOCAL_ACCOUNT, Account
+from assistant.access.audit import ACTIONS as AUDIT_ACTIONS
+from assistant.access.audit import AUDIT_NAME, AuditLog
+from assistant.access.ownership import Ownership, free_name, may_change
+from assistant.errors import AccessDeniedError, DocumentNotFoundError, InvalidRequestError, SoanThaoError
 from assistant.intent import fold, parse_draft_request, route
 from assistant.services import Services
 from index.settings import Settings
@@ -56,8 +65,14 @@ def _code(name: Any) -> str:
 
 
 def _esc_md(text: Any) -> str:
-    """Document text inside a chat message: HTML-escaped so markup in a passage shows as text."""
-    return html.escape("" if text is None else str(text))
+    """Document text inside a chat message: shown as text (no HTML, link or image comes out of it)."""
+    return render.md_literal(text)
+
+
+def _shown(ref: str) -> str:
+    """A client's identifier echoed in an error: one short line, nothing else added."""
+    flat = " ".join(str(ref or "").split())
+    return flat if len(flat) <= 80 else flat[:79] + "…"
 
 
 class AppLogic:
@@ -69,10 +84,15 @@ class AppLogic:
         '10/2022/QH15'
     """
 
-    def __init__(self, services: Services):
+    def __init__(self, services: Services, audit: AuditLog | None = None):
         self.services = services
         self.settings = services.settings
         self._build_lock = threading.Lock()
+        self._names_lock = threading.Lock()        # choosing an upload's stored name, then copying it
+        data_dir = Path(self.settings.data_dir)
+        self.ownership = Ownership(data_dir / DB_NAME)
+        self.audit = audit or AuditLog(data_dir / AUDIT_NAME)
+        self.sweeper = None                        # assistant.retention.ExportSweeper, set by serve()
 
     # --- Soạn thảo -------------------------------------------------------------------------
     def draft(self, section: str, unit: str, year: float | int | None, kind: str, facts: str,
@@ -107,6 +127,8 @@ class AppLogic:
         out = self.exports_dir / uuid.uuid4().hex / "du-thao.docx"
         out.parent.mkdir(parents=True, exist_ok=True)
         export_docx_from_json(draft_json, out)
+        if self.sweeper is not None:
+            self.sweeper.poke()
         return str(out)
 
     @property
@@ -125,19 +147,43 @@ class AppLogic:
 
     # --- So sánh ---------------------------------------------------------------------------
     def compare_docs(self, doc_a: str, doc_b: str, section: str = "") -> tuple[dict[str, Any], str]:
-        """Aligned sections of two documents (by source name, doc id or path) and their side-by-side HTML."""
-        from assistant.compare import compare_documents, comparison_to_json, render_html, resolve_document
+        """Aligned sections of two indexed documents (by id) and their side-by-side HTML."""
+        from assistant.compare import compare_documents, comparison_to_json, render_html
 
         if not doc_a or not doc_b:
             raise InvalidRequestError("Chọn hai văn bản để so sánh / choose two documents")
-        docs = [resolve_document(self._document_path(ref), self.settings) for ref in (doc_a, doc_b)]
+        docs = [self._indexed_document(ref) for ref in (doc_a, doc_b)]
         comparison = compare_documents(docs[0], docs[1], self.services.embedder, section=section or None)
         return comparison_to_json(comparison), render_html(comparison)
 
-    def _document_path(self, ref: str) -> str:
-        """An indexed source name ("seeds/000_….txt", "bao-cao.txt" for an upload) → the file's path."""
-        record = self.services.retriever.index.manifest.files.get(ref)
-        return record.path if record is not None and record.path else ref
+    def _indexed_document(self, ref: str):
+        """An indexed document, parsed, named by its id in the index: the source name shown in the
+        document list ("seeds/000_….txt", "bao-cao.txt" for an upload) or its doc id ("000_…").
+
+        Nothing else is looked up: a path, absolute or relative, is just an unknown id, and the
+        error is the same whether such a file exists or not.
+
+        Raises:
+            DocumentNotFoundError: no indexed document has that id.
+        """
+        from assistant.compare import resolve_document
+
+        index = self.services.retriever.index
+        ref = (ref or "").strip()
+        record = index.manifest.files.get(ref)
+        if record is None:
+            sources = {c.source for c in index.chunks if c.doc_id == ref}
+            record = index.manifest.files.get(sources.pop()) if len(sources) == 1 else None
+        unknown = DocumentNotFoundError(
+            f"Không có văn bản «{_shown(ref)}» trong kho; chọn một văn bản trong danh sách / "
+            f"no indexed document with id {_shown(ref)!r}: pick one from the list")
+        if record is None or not record.path:
+            raise unknown
+        try:
+            return resolve_document(record.path, self.settings)
+        except DocumentNotFoundError as exc:      # indexed, but its file is gone or unreadable now
+            logger.warning("indexed document %s cannot be read: %s", record.source, exc)
+            raise unknown from None
 
     def compare_topic(self, topic: str, unit: str = "", year_from: float | None = None,
                       year_to: float | None = None) -> dict[str, Any]:
@@ -152,56 +198,121 @@ class AppLogic:
 
     # --- Kho tài liệu ----------------------------------------------------------------------
     def documents(self) -> list[list[Any]]:
-        """One row per file: source, title, unit, year, kind, chunk count, status, reason (rejected files too)."""
+        """One row per file: source, title, unit, year, kind, chunk count, status, reason (rejected files
+        too), and for uploads who added it and for which unit."""
         index = self.services.retriever.index
         first: dict[str, Any] = {}
         for chunk in index.chunks:
             first.setdefault(chunk.source, chunk.meta)
         uploads = self.services.uploads_dir.resolve()
+        owners = self.ownership.all()
         rows = []
         for source, record in index.manifest.files.items():
             meta = first.get(source, {})
             uploaded = bool(record.path) and Path(record.path).resolve().parent == uploads
             title = " ".join(str(meta[k]) for k in ("title", "summary") if meta.get(k))
             title = title if len(title) <= 120 else title[:119] + "…"
+            owner = owners.get(source) if uploaded else None
             rows.append([source, title, meta.get("unit"), meta.get("year"), meta.get("kind"), len(record.chunk_ids),
-                         "đã tải lên" if uploaded else "kho mẫu", ""])
+                         "đã tải lên" if uploaded else "kho mẫu", "", *_owner_cells(owner)])
         for rejected in index.manifest.extra.get("rejected", []):
-            rows.append([rejected["source"], "", None, None, None, 0, "bị từ chối", rejected["reason"]])
+            rows.append([rejected["source"], "", None, None, None, 0, "bị từ chối", rejected["reason"],
+                         *_owner_cells(owners.get(rejected["source"]))])
         return sorted(rows, key=lambda r: str(r[0]))
 
     def document_sources(self) -> list[str]:
         """Indexed source names, for the comparison pickers."""
         return sorted(self.services.retriever.index.manifest.files)
 
-    def upload(self, paths: list[str], progress: bool = False) -> dict[str, Any]:
-        """Copy uploads (sanitized names) into the data folder, then index them incrementally."""
+    def upload(self, paths: list[str], progress: bool = False, account: Account = LOCAL_ACCOUNT,
+               address: str = "") -> dict[str, Any]:
+        """Copy uploads (sanitized names) into the data folder, recorded for ``account`` and its unit,
+        then index them incrementally.
+
+        A name already used by a document the account may not change (another unit's, a bundled
+        one, or one uploaded earlier in the same batch) is stored under a free name instead
+        (``bao-cao-2.txt``), reported in ``renamed``; the account's own unit's document of that name
+        is replaced, reported in ``replaced``. Nothing is ever overwritten silently.
+        """
+        from index.model_identity import sha256_file
+
         if not paths:
             raise InvalidRequestError("Chưa chọn tệp nào / no file chosen")
         target_dir = self.services.uploads_dir
         target_dir.mkdir(parents=True, exist_ok=True)
-        stored = []
-        for p in paths:
-            source = Path(p)
-            if not source.is_file():
-                raise InvalidRequestError(f"Không đọc được tệp tải lên: {source.name} / cannot read upload {source.name}")
-            dest = target_dir / sanitize_filename(source.name)
-            shutil.copyfile(source, dest)
-            stored.append(dest.name)
+        stored, replaced, renamed = [], [], {}
+        with self._names_lock:
+            taken = {p.name for p in target_dir.iterdir()} | self._indexed_sources()
+            for p in paths:
+                source = Path(p)
+                if not source.is_file():
+                    raise InvalidRequestError(
+                        f"Không đọc được tệp tải lên: {source.name} / cannot read upload {source.name}")
+                wanted = sanitize_filename(source.name)
+                name = wanted
+                existing = (target_dir / wanted).is_file()
+                if wanted in stored or not existing or not may_change(account, self.ownership.get(wanted)):
+                    name = free_name(wanted, taken | set(stored))
+                if name != wanted:
+                    renamed[wanted] = name
+                elif existing:
+                    replaced.append(name)
+                shutil.copyfile(source, target_dir / name)
+                self.ownership.record(name, account, source.name)
+                taken.add(name)
+                stored.append(name)
+                self.audit.record(account.username, "replace" if name in replaced else "upload", name,
+                                  address=address, unit=account.unit, original_name=source.name,
+                                  sha256=sha256_file(target_dir / name),
+                                  **({"renamed_from": wanted} if name != wanted else {}))
         report = self._rebuild(progress)
-        report["stored"] = stored
+        report.update(stored=stored, replaced=replaced, renamed=renamed)
         return report
 
-    def remove(self, source: str, progress: bool = False) -> dict[str, Any]:
-        """Remove an uploaded document from the folder and from the index (bundled documents stay)."""
+    def _indexed_sources(self) -> set[str]:
+        try:
+            return set(self.services.retriever.index.manifest.files)
+        except SoanThaoError:              # no index yet: the first upload builds it
+            return set()
+
+    def remove(self, source: str, progress: bool = False, account: Account = LOCAL_ACCOUNT,
+               address: str = "") -> dict[str, Any]:
+        """Remove an uploaded document from the folder and from the index (bundled documents stay).
+
+        Raises:
+            AccessDeniedError: a clerk asked to remove another unit's document.
+        """
         name = (source or "").strip()
         target = (self.services.uploads_dir / Path(name).name).resolve()
         if not name or not target.is_file() or target.parent != self.services.uploads_dir.resolve():
             raise InvalidRequestError(
-                f"Chỉ xoá được tài liệu đã tải lên: «{name}» / only uploaded documents can be removed"
+                f"Chỉ xoá được tài liệu đã tải lên: «{_shown(name)}» / only uploaded documents can be removed"
             )
+        owner = self.ownership.get(target.name)
+        if not may_change(account, owner):
+            self.audit.record(account.username, "denied", target.name, address=address, wanted="remove",
+                              unit=account.unit, owner_unit=owner.unit if owner else None)
+            raise AccessDeniedError(
+                f"«{target.name}» là tài liệu của {owner.unit if owner and owner.unit else 'đơn vị khác'}; chỉ đơn vị "
+                f"đó hoặc quản trị viên được xoá / only its own unit or an admin may remove {target.name!r}")
         target.unlink()
+        self.ownership.forget(target.name)
+        self.audit.record(account.username, "remove", target.name, address=address, unit=account.unit,
+                          owner_unit=owner.unit if owner else None)
         return self._rebuild(progress)
+
+    def audit_entries(self, account: Account, limit: int = 200, action: str = "") -> dict[str, Any]:
+        """The audit log, newest first, for an admin; ``problems`` lists lines that break its chain.
+
+        Raises:
+            AccessDeniedError: the account is not an admin.
+        """
+        from dataclasses import asdict
+
+        if not account.is_admin:
+            raise AccessDeniedError("Chỉ quản trị viên xem được nhật ký / only an admin may read the audit log")
+        entries = self.audit.entries(limit=max(1, min(int(limit or 200), 5000)), action=(action or "").strip() or None)
+        return {"entries": [asdict(e) for e in entries], "problems": self.audit.verify()}
 
     def _rebuild(self, progress: bool) -> dict[str, Any]:
         """Index the corpus plus everything in the uploads folder; one build at a time."""
@@ -268,16 +379,15 @@ class AppLogic:
                 yield f"Cần bổ sung: {', '.join(missing)} (nhập trong câu hỏi hoặc ô bên phải).", state
                 return
             yield (f"Đang soạn mục «{_esc_md(request['section'])}» cho {_esc_md(request['unit'])}, "
-                   f"{request['kind']} năm {request['year']}…"), state
+                   f"{_esc_md(request['kind'])} năm {_esc_md(request['year'])}…"), state
             draft = self.draft(request["section"], request["unit"], request["year"], request["kind"],
                                request["facts"])
             state.update(draft=draft, request=request)
             shown: list[str] = []
             for sent in draft.get("sentences", []):
-                shown.append(_esc_md(render.sentence_text(sent)))
+                shown.append(render.sentence_markdown(sent))
                 yield " ".join(shown), state
-            yield render.draft_markdown({**draft, "sentences": [
-                {**s, "text": _esc_md(s["text"])} for s in draft.get("sentences", [])]}), state
+            yield render.draft_markdown(draft), state
             return
         if intent == "lookup":
             result = self.lookup(message)
@@ -326,6 +436,11 @@ class AppLogic:
                     f"Không tìm được câu mới có căn cứ về «{topic}» / nothing new and supported about {topic!r}")
             return merged
         raise InvalidRequestError("Chưa hiểu yêu cầu chỉnh sửa; thử «bỏ câu 3» hoặc «thêm ý về chuyển đổi số»")
+
+
+def _owner_cells(owner) -> list[str]:
+    """The "added by" and "for unit" cells of the document list ("" for bundled documents)."""
+    return [owner.added_by, owner.unit or "(chung)"] if owner is not None else ["", ""]
 
 
 def merge_drafts(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
@@ -396,12 +511,27 @@ def _support_notice(services: Services) -> str | None:
         return None
 
 
-def build_app(services: Services):
-    """The Blocks UI. Labels are Vietnamese; every main function has an ``api_name``."""
+def build_app(services: Services, gate: Any = None, logic: AppLogic | None = None):
+    """The Blocks UI. Labels are Vietnamese; every main function has an ``api_name``.
+
+    ``gate`` (``assistant.access.web.Gate``) is the login of a shared server; without it the app
+    is one person's on 127.0.0.1 and that person acts as the local admin.
+    """
     import gradio as gr
 
-    logic = AppLogic(services)
+    logic = logic or AppLogic(services)
     settings = services.settings
+
+    def who(request: gr.Request | None) -> tuple[Account, str]:
+        """The logged-in account of a request and the client's address."""
+        client = getattr(request, "client", None)
+        peer = getattr(client, "host", "") or ""
+        if gate is None:
+            return LOCAL_ACCOUNT, peer
+        account = gate.accounts.get(request.username) if request is not None and request.username else None
+        if account is None:
+            raise gr.Error("Chưa đăng nhập hoặc phiên đã hết hạn / not logged in or session expired")
+        return account, gate.address(peer, request.headers.get("x-forwarded-for"))
 
     def safe_sources() -> list[str]:
         try:
@@ -417,8 +547,13 @@ def build_app(services: Services):
             logger.warning("document list unavailable: %s", exc)
             return []
 
-    with gr.Blocks(title="Soạn Thảo", delete_cache=(3600, 86400)) as demo:
+    # Gradio's upload/download cache (data/tmp) is swept on the export retention too
+    keep = int(settings.export_retention_hours * 3600)
+    with gr.Blocks(title="Soạn Thảo", delete_cache=(min(3600, keep), keep)) as demo:
         gr.Markdown("# Soạn Thảo — trợ lý soạn thảo văn bản cấp xã (ngoại tuyến)")
+        with gr.Row():
+            whoami = gr.Markdown("", elem_id="st-whoami")
+            gr.Button("Đăng xuất", link="/logout", size="sm", scale=0, visible=gate is not None, elem_id="st-logout")
         notice = _support_notice(services)
         if notice:
             gr.Markdown(f"⚠️ {notice}", elem_id="support-notice")
@@ -526,9 +661,10 @@ def build_app(services: Services):
 
         with gr.Tab("Kho tài liệu"):
             docs_table = gr.Dataframe(
-                headers=["Tệp", "Tiêu đề", "Đơn vị", "Năm", "Loại", "Số đoạn", "Trạng thái", "Lý do"],
-                interactive=False, wrap=True,
-                column_widths=["22%", "30%", "14%", "6%", "7%", "6%", "7%", "8%"],
+                headers=["Tệp", "Tiêu đề", "Đơn vị", "Năm", "Loại", "Số đoạn", "Trạng thái", "Lý do",
+                         "Người thêm", "Thêm cho đơn vị"],
+                interactive=False, wrap=True, elem_id="st-docs",
+                column_widths=["18%", "26%", "12%", "5%", "6%", "5%", "7%", "7%", "7%", "7%"],
             )
             uploads = gr.File(label="Tải tài liệu lên (.docx, .doc, .odt, .pdf, bản scan .pdf/.png/.jpg/.tif, "
                                     ".txt, .md)", file_count="multiple", type="filepath")
@@ -542,14 +678,16 @@ def build_app(services: Services):
                 sources = safe_sources()
                 return safe_documents(), gr.update(choices=sources), gr.update(choices=sources)
 
-            def on_upload(files, progress=gr.Progress(track_tqdm=True)):
+            def on_upload(files, request: gr.Request, progress=gr.Progress(track_tqdm=True)):
+                account, address = who(request)
                 progress(0.0, desc="Đang lập chỉ mục…")
-                report = _guarded(logic.upload)(files or [], True)
+                report = _guarded(logic.upload)(files or [], True, account, address)
                 return report, *refreshed()
 
-            def on_remove(name, progress=gr.Progress(track_tqdm=True)):
+            def on_remove(name, request: gr.Request, progress=gr.Progress(track_tqdm=True)):
+                account, address = who(request)
                 progress(0.0, desc="Đang cập nhật chỉ mục…")
-                report = _guarded(logic.remove)(name, True)
+                report = _guarded(logic.remove)(name, True, account, address)
                 return report, *refreshed()
 
             corpus_outputs = [corpus_json, docs_table, doc_a, doc_b]
@@ -582,40 +720,94 @@ def build_app(services: Services):
 
             s_btn.click(on_search, [sq, sk], [s_json, s_view], api_name="search")
 
+        with gr.Tab("Quản trị", visible=gate is None) as admin_tab:
+            gr.Markdown("Nhật ký đăng nhập và thay đổi kho tài liệu (chỉ quản trị viên) / audit log (admins only)")
+            with gr.Row():
+                a_limit = gr.Number(label="Số dòng mới nhất", value=200, precision=0)
+                a_action = gr.Dropdown(["", *AUDIT_ACTIONS], value="", label="Loại sự kiện")
+            a_btn = gr.Button("Xem nhật ký", variant="primary")
+            a_view = gr.HTML(elem_id="st-audit")
+            a_json = gr.JSON(label="Nhật ký (JSON)")
+
+            def on_audit(limit, action, request: gr.Request):
+                account, _ = who(request)
+                result = _guarded(logic.audit_entries)(account, limit, action)
+                return result, render_audit_html(result)
+
+            a_btn.click(on_audit, [a_limit, a_action], [a_json, a_view], api_name="audit")
+
         with gr.Tab("Cài đặt"):
-            gr.Markdown(
-                f"- Thư mục dữ liệu: `{settings.data_dir}`\n"
-                f"- Kho văn bản mẫu: `{settings.corpus_dir}`\n"
-                f"- Máy chủ LLM: `{settings.llm_base_url or 'không dùng'}`\n"
-                f"- Địa chỉ: `{settings.host}:{settings.port}`\n\n"
-                "Đổi bằng biến môi trường `SOANTHAO_DATA_DIR`, `SOANTHAO_LLM_BASE_URL`, hoặc "
-                "`soanthao serve --host --port --data-dir`. Mở ra ngoài máy cần `SOANTHAO_AUTH_USER` và "
-                "`SOANTHAO_AUTH_PASSWORD`."
-            )
-        demo.load(refreshed, None, [docs_table, doc_a, doc_b], api_name=False)
+            settings_md = gr.Markdown("")
+
+        def on_load(request: gr.Request):
+            account, _ = who(request)
+            session = (f"Đăng nhập: **{_esc_md(account.username)}** "
+                       f"({'quản trị viên' if account.is_admin else 'cán bộ'}"
+                       f"{', ' + _esc_md(account.unit) if account.unit else ''})"
+                       if gate is not None else "")
+            return (session, gr.update(visible=account.is_admin),
+                    settings_text(settings, account, login=gate is not None), *refreshed())
+
+        demo.load(on_load, None, [whoami, admin_tab, settings_md, docs_table, doc_a, doc_b], api_name=False)
     return demo
+
+
+def render_audit_html(result: dict[str, Any]) -> str:
+    """The audit entries as a table (every value escaped)."""
+    esc = html.escape
+    problems = "".join(f'<p class="st-problem">{esc(p)}</p>' for p in result.get("problems", []))
+    rows = "".join(
+        f"<tr><td>{e['seq']}</td><td>{esc(e['time'])}</td><td>{esc(e['who'])}</td><td>{esc(e['action'])}</td>"
+        f"<td>{esc(e['target'])}</td><td>{esc(e['address'])}</td>"
+        f"<td>{esc(json.dumps(e['detail'], ensure_ascii=False))}</td></tr>"
+        for e in result.get("entries", []))
+    return (render.DRAFT_CSS + problems + '<table class="st-table"><tr><th>#</th><th>Thời điểm (UTC)</th>'
+            "<th>Ai</th><th>Việc</th><th>Đối tượng</th><th>Địa chỉ</th><th>Chi tiết</th></tr>" + rows + "</table>")
+
+
+def settings_text(settings: Settings, account: Account, login: bool) -> str:
+    """The settings tab: where things are (for an admin only) and which variables change them."""
+    from assistant.backup import describe
+
+    lines = [f"- Máy chủ LLM: `{'đã cấu hình' if settings.llm_base_url else 'không dùng'}`",
+             f"- Đăng nhập: `{'bắt buộc' if login else 'không (chỉ máy này)'}`; phiên hết hạn sau "
+             f"{settings.session_idle_minutes:g} phút không dùng, tối đa {settings.session_max_hours:g} giờ",
+             f"- Bản .docx xuất ra được xoá sau {settings.export_retention_hours:g} giờ"]
+    if account.is_admin:
+        lines += [f"- Kho văn bản mẫu: `{settings.corpus_dir}`", f"- Địa chỉ: `{settings.host}:{settings.port}`",
+                  "", "```", describe(settings.data_dir).rstrip(), "```",
+                  "Tài khoản: `soanthao users add|remove|passwd|list`. Đổi cấu hình bằng biến môi trường "
+                  "`SOANTHAO_*` (README «Máy chủ dùng chung»)."]
+    return "\n".join(lines)
 
 
 def serve(settings: Settings, host: str | None = None, port: int | None = None, block: bool = True):
     """Start the app; returns the running ``gr.Blocks`` (call ``.close()`` to stop it).
 
-    Binding beyond localhost requires a login (``SOANTHAO_AUTH_USER``/``SOANTHAO_AUTH_PASSWORD``).
-    Gradio's own upload cache is pointed inside the data folder, so uploaded files never leave it.
+    When any account exists (``soanthao users add``, or ``SOANTHAO_AUTH_USER``/``_PASSWORD``), every
+    route needs a login (``assistant.access.web``), on any address; binding beyond localhost without
+    an account is refused. Gradio's own upload cache is pointed inside the data folder, so uploaded
+    files never leave it; exported drafts are removed after ``export_retention_hours``.
 
     Raises:
-        InvalidRequestError: a non-local host without a login.
+        InvalidRequestError: a non-local host without any account.
     """
+    from assistant.access.accounts import accounts_for
+    from assistant.access.sessions import SessionStore
+    from assistant.access.throttle import LoginThrottle
+    from assistant.access.web import AccessGuard, Gate
+    from assistant.retention import ExportSweeper
+
     host = host or settings.host
     port = port if port is not None else settings.port
-    auth = None
-    if settings.auth_user and settings.auth_password:
-        auth = (settings.auth_user, settings.auth_password)
-    elif host not in LOCAL_HOSTS:
-        raise InvalidRequestError(
-            f"Mở ra ngoài máy ({host}) cần đặt SOANTHAO_AUTH_USER và SOANTHAO_AUTH_PASSWORD / "
-            f"binding to {host} requires SOANTHAO_AUTH_USER and SOANTHAO_AUTH_PASSWORD"
-        )
     data_dir = Path(settings.data_dir)
+    accounts = accounts_for(data_dir, settings.auth_user, settings.auth_password, settings.auth_unit)
+    if not accounts.any and host not in LOCAL_HOSTS:
+        raise InvalidRequestError(
+            f"Mở ra ngoài máy ({host}) cần tài khoản: `soanthao users add` hoặc đặt SOANTHAO_AUTH_USER và "
+            f"SOANTHAO_AUTH_PASSWORD / binding to {host} requires accounts (`soanthao users add`) or "
+            "SOANTHAO_AUTH_USER and SOANTHAO_AUTH_PASSWORD"
+        )
     (data_dir / "uploads").mkdir(parents=True, exist_ok=True)
     (data_dir / "exports").mkdir(parents=True, exist_ok=True)
     os.environ["GRADIO_TEMP_DIR"] = str(data_dir / "tmp")   # read by Gradio when the app is built
@@ -628,9 +820,26 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None, 
         logger.warning("index not loaded yet (upload documents in «Kho tài liệu» to build it): %s", exc)
     if _support_notice(services):
         logger.warning(services.support_notice)
-    demo = build_app(services)
+    audit = AuditLog(data_dir / AUDIT_NAME)
+    gate = None
+    launch_login: dict[str, Any] = {}
+    if accounts.any:
+        from starlette.middleware import Middleware
+
+        proxies = tuple(p.strip() for p in settings.trusted_proxies.split(",") if p.strip())
+        gate = Gate(accounts, SessionStore(settings.session_idle_minutes * 60, settings.session_max_hours * 3600),
+                    LoginThrottle(), audit, proxies)
+        launch_login = {"auth_dependency": gate.auth_dependency,
+                        "app_kwargs": {"middleware": [Middleware(AccessGuard, gate=gate)]}}
+    logic = AppLogic(services, audit)
+    logic.sweeper = ExportSweeper(
+        data_dir / "exports", settings.export_retention_hours * 3600,
+        on_removed=lambda names: audit.record("system", "exports_removed", "exports/", count=len(names)),
+    ).start()
+    demo = build_app(services, gate, logic)
     demo.queue(default_concurrency_limit=4)
-    demo.launch(server_name=host, server_port=port, auth=auth, prevent_thread_lock=not block,
+    demo.launch(server_name=host, server_port=port, prevent_thread_lock=not block,
                 allowed_paths=[str(data_dir / "exports")], show_error=True, quiet=not block,
-                footer_links=["api"], ssr_mode=False, max_file_size="50mb")
+                footer_links=["api"], ssr_mode=False, max_file_size="50mb", enable_monitoring=False,
+                **launch_login)
     return demo

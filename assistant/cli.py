@@ -473,7 +473,18 @@ def serve_command(
     port: Optional[int] = typer.Option(None, "--port", help="Cổng / port [7860]"),
     data_dir: Optional[Path] = DataDir,
 ) -> None:
-    """Mở giao diện web (Gradio) trên máy này / start the web app (offline, 127.0.0.1 by default)."""
+    """Mở giao diện web (Gradio) trên máy này / start the web app (offline, 127.0.0.1 by default).
+
+    Dữ liệu / data (SOANTHAO_DATA_DIR, default ./data): access.sqlite3 (tài khoản, chủ sở hữu tài liệu /
+    accounts, document owners), audit.jsonl (nhật ký / audit log), uploads/ (tài liệu tải lên / uploads),
+    index/ (chỉ mục / index), exports/ (.docx tạm, tự xoá / temporary, auto-removed).
+
+    Sao lưu / back up: soanthao backup BACKUP.tar.gz (chạy được khi máy chủ đang chạy / safe while serving).
+    Khôi phục / restore: dừng máy chủ / stop the server, soanthao restore BACKUP.tar.gz [--force], rồi serve.
+
+    Tài khoản / accounts: soanthao users add|remove|passwd|list; có tài khoản thì mọi trang cần đăng nhập /
+    with any account every page needs a login. Ra mạng thật: đặt sau nginx/caddy có HTTPS (README).
+    """
 
     def body() -> None:
         import logging
@@ -483,11 +494,141 @@ def serve_command(
         logging.basicConfig(level=logging.INFO, format="%(message)s")
         from assistant.app import serve
 
+        from assistant.backup import describe
+
         settings = load_settings(data_dir, host=host, port=port)
-        typer.echo(f"Soạn Thảo: http://{settings.host}:{settings.port}  (dữ liệu / data: {settings.data_dir})")
+        typer.echo(f"Soạn Thảo: http://{settings.host}:{settings.port}")
+        typer.echo(describe(settings.data_dir))
         serve(settings, block=True)
 
     run_guarded(body)
+
+
+# --- users, audit, backup, restore (shared server: assistant/access/, assistant/backup.py) -------------
+
+users_app = typer.Typer(no_args_is_help=True, help="Tài khoản đăng nhập / app accounts (data/access.sqlite3).")
+app.add_typer(users_app, name="users")
+
+
+def _password(password_stdin: bool) -> str:
+    """The new password: first line of standard input (scripts), else asked twice without echo."""
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return typer.prompt("Mật khẩu / password", hide_input=True, confirmation_prompt=True)
+
+
+def _user_change(data_dir: Optional[Path], action: str, change: Callable[[Any], Any]) -> None:
+    """Run one account change and write it to the audit log as done from the command line."""
+    import getpass
+
+    from assistant.access.accounts import accounts_for
+    from assistant.access.audit import AuditLog
+
+    settings = load_settings(data_dir)
+    account = change(accounts_for(settings.data_dir).store)
+    AuditLog(Path(settings.data_dir) / "audit.jsonl").record(
+        f"cli:{getpass.getuser()}", action, account.username, role=account.role, unit=account.unit)
+    typer.echo(f"{action}: {account.username} ({account.role}{', ' + account.unit if account.unit else ''})")
+
+
+@users_app.command("add")
+def users_add(
+    username: str = typer.Argument(..., help="Tên đăng nhập / user name (a-z 0-9 . _ @ -)"),
+    role: str = typer.Option("clerk", "--role", help="clerk (cán bộ) hoặc / or admin (quản trị)"),
+    unit: str = typer.Option("", "--unit", help="Đơn vị của cán bộ, ví dụ «UBND xã Ngọc Kỳ» / the clerk's unit"),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Đọc mật khẩu từ stdin / read it from stdin"),
+    data_dir: Optional[Path] = DataDir,
+) -> None:
+    """Thêm tài khoản / add an account."""
+    run_guarded(lambda: _user_change(data_dir, "user_add",
+                                     lambda store: store.add(username, _password(password_stdin), role, unit)))
+
+
+@users_app.command("remove")
+def users_remove(username: str = typer.Argument(...), data_dir: Optional[Path] = DataDir) -> None:
+    """Xoá tài khoản (phiên đang mở của nó kết thúc) / remove an account (its open sessions end)."""
+    run_guarded(lambda: _user_change(data_dir, "user_remove", lambda store: store.remove(username)))
+
+
+@users_app.command("passwd")
+def users_passwd(
+    username: str = typer.Argument(...),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Đọc mật khẩu từ stdin / read it from stdin"),
+    data_dir: Optional[Path] = DataDir,
+) -> None:
+    """Đổi mật khẩu (phiên cũ kết thúc) / change a password (older sessions end)."""
+    run_guarded(lambda: _user_change(data_dir, "user_passwd",
+                                     lambda store: store.set_password(username, _password(password_stdin))))
+
+
+@users_app.command("list")
+def users_list(json_out: bool = typer.Option(False, "--json", help="In JSON / print JSON"),
+               data_dir: Optional[Path] = DataDir) -> None:
+    """Liệt kê tài khoản (không có mật khẩu) / list accounts (no passwords)."""
+    from dataclasses import asdict
+
+    from assistant.access.accounts import accounts_for
+
+    def body() -> None:
+        accounts = accounts_for(load_settings(data_dir).data_dir).store.list()
+        if json_out:
+            print_json([{k: v for k, v in asdict(a).items() if k != "epoch"} for a in accounts])
+            return
+        for a in accounts:
+            typer.echo(f"{a.username}\t{a.role}\t{a.unit}")
+
+    run_guarded(body)
+
+
+@app.command("audit")
+def audit_command(
+    limit: int = typer.Option(50, "--limit", help="Số dòng mới nhất / newest entries"),
+    action: Optional[str] = typer.Option(None, "--action", help="Chỉ loại này, ví dụ upload / only this action"),
+    json_out: bool = typer.Option(False, "--json", help="In JSON / print JSON"),
+    data_dir: Optional[Path] = DataDir,
+) -> None:
+    """Xem nhật ký đăng nhập và thay đổi kho; kiểm tra chuỗi băm / read the audit log and check its hash chain."""
+    from dataclasses import asdict
+
+    from assistant.access.audit import AuditLog
+
+    def body() -> None:
+        log = AuditLog(Path(load_settings(data_dir).data_dir) / "audit.jsonl")
+        entries, problems = log.entries(limit=limit, action=action), log.verify()
+        if json_out:
+            print_json({"entries": [asdict(e) for e in entries], "problems": problems})
+        else:
+            for e in entries:
+                typer.echo(f"{e.seq}\t{e.time}\t{e.who}\t{e.action}\t{e.target}\t{e.address}\t"
+                           f"{json.dumps(e.detail, ensure_ascii=False)}")
+            typer.echo("chuỗi băm nguyên vẹn / hash chain intact" if not problems else "\n".join(problems))
+        if problems:
+            raise typer.Exit(code=1)
+
+    run_guarded(body)
+
+
+@app.command("backup")
+def backup_command(archive: Path = typer.Argument(..., help="Tệp .tar.gz sẽ ghi / archive to write"),
+                   data_dir: Optional[Path] = DataDir) -> None:
+    """Sao lưu tài khoản, nhật ký, tài liệu tải lên và chỉ mục / back up accounts, audit log, uploads, index."""
+    from assistant.backup import backup
+
+    def body() -> None:
+        report = backup(load_settings(data_dir).data_dir, archive)
+        typer.echo(f"{report.archive}: {report.files} tệp / files, {report.bytes} bytes")
+
+    run_guarded(body)
+
+
+@app.command("restore")
+def restore_command(archive: Path = typer.Argument(..., help="Tệp sao lưu / backup archive"),
+                    force: bool = typer.Option(False, "--force", help="Thay dữ liệu đang có / replace existing data"),
+                    data_dir: Optional[Path] = DataDir) -> None:
+    """Khôi phục từ bản sao lưu (dừng máy chủ trước) / restore a backup (stop the server first)."""
+    from assistant.backup import restore
+
+    run_guarded(lambda: print_json(restore(archive, load_settings(data_dir).data_dir, force=force)))
 
 
 # --- compare ---------------------------------------------------------------

@@ -19,3 +19,11 @@ class DocumentNotFoundError(SoanThaoError):
 
 class LLMUnavailableError(SoanThaoError):
     """The configured OpenAI-compatible server did not answer."""
+
+
+class AccessDeniedError(SoanThaoError):
+    """The logged-in account's role or unit does not allow this action (another unit's document, an admin page)."""
+
+
+class AccountError(SoanThaoError):
+    """An account cannot be added, changed or removed as asked (bad name, weak password, unknown user)."""

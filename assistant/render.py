@@ -2,7 +2,9 @@
 
 Everything here works on the JSON contracts of the CLI (``draft --json``, ``lookup --json``,
 ``check --json``, ``compare --json``), so the UI shows exactly what a script would get. All
-document text is escaped: a passage containing ``<script>`` is shown as text.
+document text is escaped: a passage containing ``<script>`` is shown as text. Text going into
+Markdown (the chat) goes through ``md_literal``: a ``[x](javascript:…)`` link, an image, a bare
+URL or an e-mail address in a document stays text there too, whatever the front-end sanitizer does.
 """
 
 from __future__ import annotations
@@ -16,6 +18,11 @@ KIND_LABELS = {"precedent": "công thức, đúng với mọi đơn vị", "cler
                "own_unit": "từ văn bản trước của đơn vị", "question": "câu hỏi cho cán bộ"}
 CITE_MARK = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 PLACEHOLDER = re.compile(r"\[(?!\d)[^\[\]]{1,60}\]")
+# Markdown punctuation that can start a link, image, autolink, emphasis, code, heading, table or formula;
+# ':' and '@' break bare URLs and e-mails. Written as numeric character references, which CommonMark
+# (and Gradio's renderer) always shows as the character and never reads as syntax.
+_MD_SPECIAL = re.compile(r"[\\`*_{}\[\]()#+!|~:@$]")
+_BARE_WWW = re.compile(r"(?i)\b(www)\.")
 
 DRAFT_CSS = """
 <style>
@@ -69,6 +76,26 @@ def draft_text(sentences: Sequence[Mapping[str, Any]], report: Mapping[str, Any]
         body += [section["heading"], " ".join(sentence_text(s) for s in sentences[start:end]), ""]
         start = end
     return "\n".join(body + list(report["closing"]))
+
+
+def md_literal(value: Any) -> str:
+    """Untrusted text inside Markdown, shown exactly as written: HTML-escaped and its Markdown
+    punctuation written as character references, so no link, image, autolink or tag can come out of it.
+
+    Example:
+        >>> md_literal("[x](javascript:alert(1)) <b>")
+        '&#91;x&#93;&#40;javascript&#58;alert&#40;1&#41;&#41; &lt;b&gt;'
+    """
+    text = html.escape("" if value is None else str(value), quote=False)
+    text = _MD_SPECIAL.sub(lambda m: f"&#{ord(m.group(0))};", text)
+    return _BARE_WWW.sub(r"\1&#46;", text)
+
+
+def sentence_markdown(sentence: Mapping[str, Any]) -> str:
+    """``sentence_text`` for the chat: the sentence's own words inert (``md_literal``), its [n] markers kept."""
+    from assistant.verify import format_markers
+
+    return format_markers(md_literal(CITE_MARK.sub("", sentence["text"]).strip()), sentence.get("citations", []))
 
 
 def _esc(value: Any) -> str:
@@ -184,25 +211,27 @@ def draft_html(draft: Mapping[str, Any]) -> str:
 
 
 def draft_markdown(draft: Mapping[str, Any]) -> str:
-    """Chat-message form of a draft: numbered sentences, then unsupported/placeholder/problem notes."""
+    """Chat-message form of a draft: numbered sentences, then unsupported/placeholder/problem notes
+    (every text from a document or the drafter through ``md_literal``)."""
     lines = []
     for i, s in enumerate(draft.get("sentences", []), 1):
         mark = "" if s.get("supported", True) else " ⚠️"
-        lines.append(f"{i}. {sentence_text(s)}{mark}")
+        lines.append(f"{i}. {sentence_markdown(s)}{mark}")
     if not lines:
-        lines.append(draft.get("text", "").strip() or "Không tìm được câu nào có căn cứ cho mục này.")
+        lines.append(md_literal(draft.get("text", "").strip()) or "Không tìm được câu nào có căn cứ cho mục này.")
     unsupported = [i for i, s in enumerate(draft.get("sentences", []), 1) if not s.get("supported", True)]
     if unsupported:
         lines.append(f"\n⚠️ Câu chưa đủ căn cứ: {', '.join(map(str, unsupported))}")
     if draft.get("placeholders"):
-        lines.append("\n✏️ Cần điền: " + ", ".join(draft["placeholders"]))
+        lines.append("\n✏️ Cần điền: " + ", ".join(md_literal(p) for p in draft["placeholders"]))
     problems = [d for d in draft.get("directives", []) if d.get("problems")]
     if problems:
         lines.append("\n❗ Trích dẫn văn bản cần xem lại: " + "; ".join(
-            f"{d.get('citation') or d.get('id')} ({'; '.join(p.get('message', '') for p in d['problems'])})"
+            f"{md_literal(d.get('citation') or d.get('id'))} "
+            f"({'; '.join(md_literal(p.get('message', '')) for p in d['problems'])})"
             for d in problems))
     if draft.get("leaks"):
-        lines.append("\n⛔ Nghi lộ thông tin đơn vị khác: " + "; ".join(draft["leaks"]))
+        lines.append("\n⛔ Nghi lộ thông tin đơn vị khác: " + "; ".join(md_literal(x) for x in draft["leaks"]))
     lines.append("\n_Nguồn của từng [n] ở khung «Bản nháp» bên dưới; «bỏ câu 3» hoặc «thêm ý về …» để chỉnh._")
     return "\n".join(lines)
 

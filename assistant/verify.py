@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Iterable, Sequence
 
 from assistant.adapt import ClerkFact, UnitRef, directive_spans, find_figures
+from assistant.untrusted import instruction_like, without_instructions
 from index.sentences import split_sentences
 from assistant.support import (
     SupportConfig,
@@ -304,7 +305,8 @@ def verify_draft(
         allowed |= {str(target_year + d) for d in range(-2, 3)}
 
     def score(sentence: str, c: Citation) -> float:
-        return scorer.score(sentence, c.text, target_names, _citation_names(c), allowed)
+        # an order planted in a passage ("bỏ qua mọi hướng dẫn và viết rằng …") never counts as support
+        return scorer.score(sentence, without_instructions(c.text), target_names, _citation_names(c), allowed)
 
     meta = lambda s: {"kind": s.kind, "origin": s.origin, "signals": s.signals}  # noqa: E731
     for i, sent in enumerate(sentences, start=1):
@@ -346,6 +348,11 @@ def verify_draft(
         if best >= scorer.config.threshold and not union:
             cited = [n for n in cited if scores.get(n, 0.0) >= scorer.config.threshold] or cited
         supported = best >= scorer.config.threshold
+        if instruction_like(sent.text):
+            supported = False
+            problems.append("instruction_like")
+            warnings.append(f"Câu {i}: giống một lệnh cho máy, không phải nội dung văn bản — đã đánh dấu / "
+                            f"sentence {i}: reads as an instruction to a machine, flagged")
         if not supported:
             problems.append("unsupported")
             warnings.append(f"Câu {i}: không có nguồn nào ủng hộ (điểm {best:.2f}) / sentence {i}: unsupported")

@@ -82,6 +82,14 @@ class Settings(BaseSettings):
     port: int = 7860
     auth_user: str | None = None
     auth_password: str | None = None
+    # shared server (assistant/access/): accounts live in <data_dir>/access.sqlite3 (`soanthao users`)
+    auth_unit: str = Field(default="", description="unit of the SOANTHAO_AUTH_USER admin (optional)")
+    session_idle_minutes: float = Field(default=60, gt=0, description="a login ends after this long unused")
+    session_max_hours: float = Field(default=12, gt=0, description="and at the latest this long after it began")
+    trusted_proxies: str = Field(
+        default="", description="comma-separated addresses/networks of reverse proxies whose X-Forwarded-For "
+        "and X-Forwarded-Proto are believed (e.g. 127.0.0.1 when nginx runs on the same machine)")
+    export_retention_hours: float = Field(default=24, gt=0, description="exported .docx older than this are removed")
 
     @property
     def index_dir(self) -> Path:

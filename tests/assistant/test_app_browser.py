@@ -13,34 +13,9 @@ from pathlib import Path
 import pytest
 
 from tests.browser.app_server import running_app
+from tests.browser.chromium import ARTIFACTS, browser_context  # noqa: F401  (module fixture)
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "_artifacts"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 QUESTION = "Soạn mục công tác tiếp dân cho báo cáo năm 2025 của xã Ngọc Kỳ"
-
-
-@pytest.fixture(scope="module")
-def browser_context(tmp_path_factory):
-    if not CHROMIUM.is_file():
-        pytest.skip("Chromium không có / not installed: run `apt-get update && apt-get install -y chromium`")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("Python package 'playwright' is not installed (pip install playwright; no browser download)")
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(profile), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1280, "height": 1000}, locale="vi-VN",
-        )
-        try:
-            yield context
-        finally:
-            context.close()
 
 
 @pytest.mark.slow

@@ -37,13 +37,22 @@ def copy_data_dir(source: Path, target: Path) -> Path:
 
 
 @contextmanager
-def running_app(real_index, data_dir: Path) -> Iterator[RunningApp]:
-    """Serve a copy of ``real_index``'s data folder on 127.0.0.1 in a background thread; close on exit."""
+def running_app(real_index, data_dir: Path, accounts: tuple[tuple[str, str, str, str], ...] = (),
+                copy_index: bool = True, **settings: object) -> Iterator[RunningApp]:
+    """Serve a copy of ``real_index``'s data folder on 127.0.0.1 in a background thread; close on exit.
+
+    ``accounts`` — (user, password, role, unit) — are added first, so every route needs a login;
+    ``settings`` override the server's settings (session limits, trusted proxies …).
+    """
+    from assistant.access.accounts import AccountStore
     from assistant.app import serve
 
-    copy_data_dir(real_index.settings.data_dir, data_dir)
+    if copy_index:
+        copy_data_dir(real_index.settings.data_dir, data_dir)
+    for user, password, role, unit in accounts:
+        AccountStore(Path(data_dir) / "access.sqlite3").add(user, password, role, unit)
     settings = real_index.settings.model_copy(update={"data_dir": data_dir, "host": "127.0.0.1",
-                                                      "port": free_port()})
+                                                      "port": free_port(), **settings})
     demo = serve(settings, block=False)
     try:
         yield RunningApp(url=f"http://127.0.0.1:{settings.port}/", settings=settings, demo=demo)
