@@ -5,12 +5,11 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer import answer_line, record_notes
-from index.registry import build_registry, corpus_files
 
 
 @pytest.fixture(scope="module")
-def registry(sample_corpus):
-    return build_registry(corpus_files(sample_corpus), corpus_root=sample_corpus)
+def registry(corpus_registry):
+    return corpus_registry
 
 
 def test_effective_and_issuing_dates(registry):

@@ -123,12 +123,16 @@ def test_cli_check_json(tmp_path, sample_corpus, monkeypatch, fake_embedder):
     assert (tmp_path / "data" / "index" / "registry.json").exists()
 
 
-def test_cli_exit_codes_clean_and_error(tmp_path, sample_corpus, monkeypatch):
+def test_cli_exit_codes_clean_and_error(tmp_path, sample_corpus, monkeypatch, fake_embedder):
     from typer.testing import CliRunner
 
     from assistant.cli import app
+    from index.build import build_index
+    from index.settings import Settings
 
     monkeypatch.setenv("SOANTHAO_CORPUS_DIR", str(sample_corpus))
+    build_index(Settings(corpus_dir=sample_corpus, data_dir=tmp_path / "data"), embedder=fake_embedder,
+                progress=False)
     clean = tmp_path / "sach.txt"
     clean.write_text("Căn cứ Luật Thực hiện dân chủ ở cơ sở số 10/2022/QH15.\n", encoding="utf-8")
     data = ["--data-dir", str(tmp_path / "data")]
