@@ -124,7 +124,7 @@ def test_check_knows_them(clerk_setup, tmp_path):
                      "Theo Chỉ thị số 26/CT-UBND ngày 12/6/2019 của UBND tỉnh Bắc Giang.\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["check", str(draft), "--json", "--data-dir", str(settings.data_dir)],
                                 env={"SOANTHAO_CORPUS_DIR": str(settings.corpus_dir)})
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output      # a problem was found (issue 18: exit 1)
     refs = json.loads(result.output)["references"]
     codes = {r["id"]: [p["code"] for p in r["problems"]] for r in refs}
     assert codes == {"1187/QĐ-UBND@huyện Tân Yên": [], "07/CT-UBND@tỉnh Bắc Giang": ["date_mismatch"],
