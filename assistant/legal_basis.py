@@ -188,10 +188,39 @@ class LegalBasis:
                     out.append((m.start(), end, record))
         return out
 
+    def canonical_numbers(self, sentence: str) -> CurrentBasis:
+        """``sentence`` with a variant number of a known text ("11-QĐi/TW", a typo the registry keeps as an
+        alias) written as the text's own number, so a draft never copies a precedent's misspelt citation."""
+        resolve = getattr(self.registry, "resolve", None)
+        if resolve is None:
+            return CurrentBasis(sentence)
+        text, changes = sentence, []
+        for start, end, ref in sorted(directive_spans(sentence), key=lambda s: -s[0]):
+            variant = getattr(ref, "canonical_id", None)
+            if not variant or resolve(variant) == variant:
+                continue
+            written, own = variant.split("@")[0], resolve(variant).split("@")[0]
+            piece = text[start:end]
+            if written not in piece:
+                continue
+            text = text[:start] + piece.replace(written, own, 1) + text[end:]
+            changes.append(BasisChange(variant, written, own,
+                                       f"Sửa số hiệu {written} thành {own} (cách viết của chính văn bản) / "
+                                       f"{written} written as {own}, the text's own number"))
+        return CurrentBasis(text, tuple(reversed(changes)))
+
     def apply(self, sentence: str) -> CurrentBasis:
-        """``sentence`` citing only texts in force in the report's year (see the module docstring)."""
+        """``sentence`` citing only texts in force in the report's year (see the module docstring), every
+        known text under its own number (``canonical_numbers``)."""
         if self.registry is None:
             return CurrentBasis(sentence)
+        numbered = self.canonical_numbers(sentence)
+        current = self._in_force(numbered.text)
+        if current.text is None:
+            return current
+        return CurrentBasis(current.text, numbered.changes + current.changes)
+
+    def _in_force(self, sentence: str) -> CurrentBasis:
         edits: list[tuple[int, int, str | None, Any]] = []
         for start, end, ref in directive_spans(sentence):
             if ref is None:

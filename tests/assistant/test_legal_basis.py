@@ -45,3 +45,19 @@ def test_texts_in_force_and_verbs_are_left_alone(registry):
                  "Cấp có thẩm quyền quyết định việc xây dựng, bổ sung quy ước."):
         assert basis.apply(text).text == text and basis.apply(text).changes == ()
     assert LegalBasis(None, 2025).apply("Pháp lệnh số 34/2007/PL-UBTVQH11.").text == "Pháp lệnh số 34/2007/PL-UBTVQH11."
+
+
+def test_a_variant_number_is_written_as_the_texts_own_number():
+    """A precedent's typo ("11-QĐi/TW", kept by the registry as an alias of 11-QĐ/TW) is not copied into a draft."""
+    reg = Registry()
+    reg.update_text("seeds/a.txt", "Thực hiện Quy định số 11-QĐ/TW ngày 18/02/2019 của Bộ Chính trị về trách nhiệm "
+                                   "của người đứng đầu.\nQuy định số 11-QĐ/TW ngày 18/02/2019 của Bộ Chính trị.\n")
+    reg.update_text("seeds/b.txt", "Triển khai Quy định số 11-QĐi/TW ngày 18/02/2019 của Bộ Chính trị.\n")
+    assert reg.resolve("11-QĐi/TW") == "11-QĐ/TW"
+    current = LegalBasis(reg, 2025).apply("Triển khai Quy định số 11-QĐi/TW ngày 18/02/2019 của Bộ Chính trị về "
+                                          "trách nhiệm của người đứng đầu.")
+    assert current.text == ("Triển khai Quy định số 11-QĐ/TW ngày 18/02/2019 của Bộ Chính trị về trách nhiệm của "
+                            "người đứng đầu.")
+    assert [(c.old, c.new) for c in current.changes] == [("11-QĐi/TW", "11-QĐ/TW")]
+    same = "Thực hiện Quy định số 11-QĐ/TW ngày 18/02/2019 của Bộ Chính trị."
+    assert LegalBasis(reg, 2025).apply(same).text == same and LegalBasis(reg, 2025).apply(same).changes == ()
